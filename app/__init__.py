@@ -1,0 +1,41 @@
+"""Zorgpad: BPMN care-pathway engine service.
+
+`create_app()` is the application factory (as in the Flask tutorial): configuration from the
+environment, extensions bound, blueprints registered.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .config import load_config
+from .extensions import api, db
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("ZORGPAD_INSTANCE_PATH"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(Path(app.instance_path)))
+    if overrides:
+        app.config.update(overrides)
+
+    db.init_app(app)
+    from . import models  # noqa: F401  (register tables on the metadata)
+    from .models.sqlite import install_sqlite_pragmas
+
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+
+    api.init_app(app)
+    from .api import register_api
+
+    register_api(app, api)
+
+    if app.config["ZORGPAD_EMBEDDED_WORKER"]:
+        from .services.worker import start_embedded_worker
+
+        start_embedded_worker(app)
+    return app

@@ -1,0 +1,44 @@
+"""Configuration read from the environment (twelve-factor); defaults suit local use."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_database_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'zorgpad.db'}"
+
+
+def load_config(instance_path: Path) -> dict:
+    """Build the Flask config mapping from ZORGPAD_* environment variables."""
+    env = os.environ
+    secret = env.get("ZORGPAD_SECRET_KEY")
+    if not secret:
+        # A per-process random key keeps sessions safe when none is configured; production sets one.
+        secret = secrets.token_urlsafe(32)
+    return {
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": env.get(
+            "ZORGPAD_DATABASE_URL", _default_database_url(instance_path)
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "ZORGPAD_PROCESSES_DIR": env.get("ZORGPAD_PROCESSES_DIR", str(PROJECT_ROOT / "processes")),
+        "ZORGPAD_FORMS_DIR": env.get("ZORGPAD_FORMS_DIR", str(PROJECT_ROOT / "forms")),
+        "ZORGPAD_MIGRATIONS_DIR": env.get(
+            "ZORGPAD_MIGRATIONS_DIR", str(PROJECT_ROOT / "migrations")
+        ),
+        # Start a timer/message worker thread inside the web process (embedded default only).
+        "ZORGPAD_EMBEDDED_WORKER": env.get("ZORGPAD_EMBEDDED_WORKER", "0") == "1",
+        "ZORGPAD_WORKER_INTERVAL": float(env.get("ZORGPAD_WORKER_INTERVAL", "1.0")),
+        "MAX_CONTENT_LENGTH": int(env.get("ZORGPAD_MAX_CONTENT_LENGTH", str(8 * 1024 * 1024))),
+        "API_TITLE": "Zorgpad",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "JSON_SORT_KEYS": False,
+    }

@@ -1,0 +1,141 @@
+"""Runtime state: cases, process instances, their human tasks, timers and history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import JsonDoc, UTCDateTime
+
+# SQLite only auto-increments a plain INTEGER primary key.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Case(db.Model):
+    """One resident's journey through the network: groups their pathway instances over time."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # Pseudonymous identifier that partners exchange instead of a name or BSN.
+    pseudonym: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    network: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = "process_instances"
+    __table_args__ = (Index("ix_process_instances_next_timer", "status", "next_timer_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    definition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # running | completed | cancelled | error
+    state: Mapped[dict] = mapped_column(JsonDoc)
+    # Optimistic concurrency: SQLAlchemy adds "WHERE version = :old" to every UPDATE.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_by: Mapped[str | None] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[dict | None] = mapped_column(JsonDoc)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    definition = relationship("ProcessDefinition")
+    case: Mapped[Case | None] = relationship()
+
+
+class HumanTask(db.Model):
+    """An inbox row: a user task waiting for (or done by) a professional."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (Index("ix_human_tasks_status_due", "status", "due_at"),)
+
+    # The engine's own task id, so a completion maps straight back into the workflow.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    instance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    candidate_groups: Mapped[list] = mapped_column(JsonDoc)
+    candidate_users: Mapped[list] = mapped_column(JsonDoc)
+    assignee: Mapped[str | None] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    form_key: Mapped[str | None] = mapped_column(String(300))
+    documentation: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+    draft: Mapped[dict | None] = mapped_column(JsonDoc)
+    data: Mapped[dict | None] = mapped_column(JsonDoc)
+
+    instance: Mapped[ProcessInstance] = relationship()
+    candidates: Mapped[list[TaskCandidate]] = relationship(
+        cascade="all, delete-orphan", back_populates="task"
+    )
+
+
+class TaskCandidate(db.Model):
+    """One candidate group or user of a task: indexed so 'my groups' inbox queries stay fast."""
+
+    __tablename__ = "task_candidates"
+    __table_args__ = (
+        Index("ix_task_candidates_group", "group_name", "task_id"),
+        Index("ix_task_candidates_user", "user_name", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"))
+    group_name: Mapped[str | None] = mapped_column(String(200))
+    user_name: Mapped[str | None] = mapped_column(String(100))
+
+    task: Mapped[HumanTask] = relationship(back_populates="candidates")
+
+
+class Timer(db.Model):
+    """A timer an instance waits on, mirrored from the engine for visibility and scheduling."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_status_due", "status", "due_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # engine task id
+    instance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(300))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))  # pending | fired | cancelled
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HistoryEvent(db.Model):
+    """What happened in an instance, in order: the pathway timeline and the process-mining log."""
+
+    __tablename__ = "history_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    instance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # instance_started | task_created | task_claimed | task_unclaimed | task_completed |
+    # timer_fired | message_sent | message_received | decision | instance_completed | ...
+    kind: Mapped[str] = mapped_column(String(40))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    element_name: Mapped[str | None] = mapped_column(String(300))
+    element_type: Mapped[str | None] = mapped_column(String(60))
+    task_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict | None] = mapped_column(JsonDoc)
