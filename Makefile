@@ -17,6 +17,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/zorgpad db upgrade
 	$(BIN)/zorgpad deploy processes forms
+	$(BIN)/zorgpad seed-demo
 	$(BIN)/zorgpad serve --embedded-worker
 
 lint: install

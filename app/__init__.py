@@ -11,8 +11,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import extensions
 from .config import load_config
-from .extensions import api, db
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -22,17 +22,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    db.init_app(app)
+    extensions.db.init_app(app)
     from . import models  # noqa: F401  (register tables on the metadata)
     from .models.sqlite import install_sqlite_pragmas
 
     with app.app_context():
-        install_sqlite_pragmas(db.engine)
+        install_sqlite_pragmas(extensions.db.engine)
 
-    api.init_app(app)
+    # `app.api` is also the name of our REST subpackage, so go through `extensions` explicitly.
+    extensions.api.init_app(app)
     from .api import register_api
 
-    register_api(app, api)
+    register_api(app, extensions.api)
 
     if app.config["ZORGPAD_EMBEDDED_WORKER"]:
         from .services.worker import start_embedded_worker

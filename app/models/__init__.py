@@ -1,10 +1,17 @@
 """SQLAlchemy tables. Importing this package registers every table on `db.metadata`."""
 
 from .definitions import Deployment, ProcessDefinition, Resource
+from .identity import ROLES, ApiToken, Group, Membership, Organisation, User
 from .instances import Case, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate, Timer
 from .messages import Message
 
 __all__ = [
+    "ROLES",
+    "ApiToken",
+    "Group",
+    "Membership",
+    "Organisation",
+    "User",
     "Case",
     "Deployment",
     "HistoryEvent",

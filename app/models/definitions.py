@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -13,11 +13,17 @@ from .types import JsonDoc, UTCDateTime
 
 
 class Resource(db.Model):
-    """A deployed file's bytes, stored once per SHA-256 of its content."""
+    """A deployed file's bytes, stored once per (SHA-256 of content, file name)."""
 
     __tablename__ = "resources"
+    __table_args__ = (
+        UniqueConstraint("hash", "name", name="uq_resources_hash_name"),
+        Index("ix_resources_kind_name", "kind", "name", "created_at"),
+    )
 
-    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hash: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10))  # bpmn | dmn | form
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -53,7 +59,7 @@ class ProcessDefinition(db.Model):
     spec: Mapped[dict] = mapped_column(JsonDoc)
     # What the service needs without the engine: user-task metadata, forms, messages, lanes.
     meta: Mapped[dict] = mapped_column(JsonDoc)
-    bpmn_hash: Mapped[str] = mapped_column(ForeignKey("resources.hash"))
+    bpmn_hash: Mapped[str] = mapped_column(String(64))
     bpmn_name: Mapped[str] = mapped_column(String(200))
     deployment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("deployments.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""SQLite tuning for the embedded default: WAL for concurrent readers, a busy timeout for writers."""
+"""SQLite tuning for the embedded default: WAL for readers, a busy timeout for writers."""
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine

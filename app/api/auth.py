@@ -1,0 +1,36 @@
+"""Who is calling: a bearer token for the API (OpenID Connect can plug in here, see README)."""
+
+from __future__ import annotations
+
+from flask import abort, g, request
+
+from ..services.actors import Actor
+from ..services.identity import authenticate_token
+
+
+def client_address() -> str | None:
+    return request.remote_addr
+
+
+def current_actor() -> Actor:
+    """The authenticated actor of this request, or a 401 problem."""
+    actor = g.get("actor")
+    if actor is not None:
+        return actor
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(
+            401,
+            description="send 'Authorization: Bearer <token>' (see `zorgpad users token`)",
+        )
+    actor = authenticate_token(
+        token.strip(),
+        address=client_address(),
+        purpose=request.headers.get("X-Purpose-Of-Use") or "care",
+        acting_for=request.headers.get("X-Acting-For") or None,
+    )
+    if actor is None:
+        abort(401, description="the token is unknown, expired or revoked")
+    g.actor = actor
+    return actor

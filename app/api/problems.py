@@ -1,0 +1,75 @@
+"""RFC 9457 problem+json for every API error, including the framework's own."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..services.errors import InvalidInput, ServiceError
+
+log = logging.getLogger(__name__)
+PROBLEM_TYPE_BASE = "https://zorgpad.example/problems/"
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra):
+    body = {
+        "type": PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        "instance": request.path,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        extra = dict(exc.extra)
+        if isinstance(exc, InvalidInput):
+            extra["errors"] = exc.errors
+        if not _is_api():
+            # The web layer renders its own messages; here only for non-API callers.
+            return problem(exc.status, exc.title, exc.detail, **extra)
+        return problem(exc.status, exc.title, exc.detail, **extra)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not _is_api():
+            return exc
+        errors = None
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict) and "messages" in data:
+            # webargs/marshmallow validation: {"json": {"field": ["msg"]}} -> {"field": ["msg"]}
+            errors = {}
+            for location_errors in data["messages"].values():
+                if isinstance(location_errors, dict):
+                    errors.update(location_errors)
+        response = problem(exc.code or 500, exc.name, exc.description, errors=errors)
+        if exc.code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="zorgpad"'
+        if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http_error(exc)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if not _is_api():
+            return InternalServerError()
+        return problem(
+            500, "Internal Server Error", "an unexpected error occurred; it has been logged"
+        )

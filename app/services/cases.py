@@ -1,0 +1,61 @@
+"""Cases: one resident's journey; pathway instances and their messages correlate on it."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from sqlalchemy import select
+
+from ..engine import clock
+from ..models import Case
+from .errors import InvalidInput, NotFound
+
+
+def new_pseudonym() -> str:
+    # Random, not derived from the resident's identity: it reveals nothing by itself.
+    return "Z-" + secrets.token_hex(6).upper()
+
+
+def resolve_case(session, subject: dict | None, case_id: str | uuid.UUID | None) -> Case:
+    """The case named by id or pseudonym, or a new one for a new resident."""
+    if case_id:
+        case = session.get(Case, _uuid(case_id, "caseId"))
+        if case is None:
+            raise NotFound(f"case {case_id} does not exist")
+        return case
+    subject = subject or {}
+    pseudonym = subject.get("pseudonym")
+    if pseudonym:
+        case = session.execute(select(Case).where(Case.pseudonym == pseudonym)).scalar_one_or_none()
+        if case is not None:
+            return case
+    case = Case(
+        pseudonym=pseudonym or new_pseudonym(),
+        display_name=subject.get("displayName") or subject.get("display_name") or "(onbekend)",
+        network=subject.get("network"),
+        created_at=clock.now(),
+    )
+    session.add(case)
+    session.flush()
+    return case
+
+
+def find_case(session, key: str) -> Case | None:
+    """A case by id or by pseudonym (external systems know the pseudonym)."""
+    try:
+        case = session.get(Case, uuid.UUID(str(key)))
+        if case is not None:
+            return case
+    except ValueError:
+        pass
+    return session.execute(select(Case).where(Case.pseudonym == str(key))).scalar_one_or_none()
+
+
+def _uuid(value, field: str) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidInput(
+            f"{field} is not a valid id", errors={field: ["not a valid id"]}
+        ) from None

@@ -1,0 +1,205 @@
+"""Deliver queued messages: to instances waiting for them, or by starting a process.
+
+Messages are rows (an outbox written in the step's own transaction), so none is lost when a
+process dies between steps. Delivery locks the message row (SKIP LOCKED on PostgreSQL), so two
+workers never deliver one message twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..engine import EngineError, clock
+from ..extensions import db
+from ..models import Case, Message, ProcessDefinition, ProcessInstance
+from .actors import SYSTEM
+from .errors import Conflict, ServiceError
+from .runs import history, load_run, save_run
+from .unit_of_work import unit_of_work
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 20
+RETRY_AFTER = timedelta(seconds=30)
+
+
+def deliver_now(message_ids) -> None:
+    """Deliver freshly queued messages right away; the worker retries whatever is left."""
+    pending = list(message_ids)
+    while pending:
+        message_id = pending.pop(0)
+        try:
+            pending.extend(deliver(message_id))
+        except ServiceError as exc:
+            log.info("message %s left for the worker: %s", message_id, exc.detail)
+
+
+def deliver_due(limit: int = 50) -> int:
+    """Worker entry: deliver queued messages whose next attempt is due."""
+    count = 0
+    for _ in range(limit):
+        with unit_of_work() as session:
+            row = session.execute(
+                select(Message.id)
+                .where(Message.status == "queued", Message.next_attempt_at <= clock.now())
+                .order_by(Message.next_attempt_at)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).first()
+        if row is None:
+            break
+        try:
+            deliver_now([row.id])
+        except Exception:  # one poisoned message must not stop the worker
+            log.exception("delivering message %s failed", row.id)
+        count += 1
+    return count
+
+
+def deliver(message_id) -> list:
+    """Deliver one message; returns ids of messages the receiving steps queued in turn."""
+    with unit_of_work() as session:
+        message = session.execute(
+            select(Message)
+            .where(Message.id == message_id, Message.status == "queued")
+            .with_for_update(skip_locked=True)
+        ).scalar_one_or_none()
+        if message is None:
+            return []  # delivered already, or another worker holds it
+        message.attempts += 1
+        targets = _waiting_instances(session, message)
+        outgoing = []
+        if targets:
+            instance, run = targets[0]
+            try:
+                run.deliver(message.name, message.payload)
+            except EngineError as exc:
+                _postpone(message, f"receiving step failed: {exc.message}")
+                return []
+            outgoing = save_run(session, instance, run, SYSTEM)
+            history(
+                session,
+                instance,
+                "message_received",
+                SYSTEM,
+                element_name=message.name,
+                data={"message": message.name, "messageId": str(message.id)},
+            )
+            message.target_instance_id = instance.id
+        else:
+            started = _start_by_message(session, message)
+            if started is None:
+                _postpone(message, "no process waits for this message yet")
+                return []
+            instance, outgoing = started
+            message.target_instance_id = instance.id
+        message.status = "delivered"
+        message.delivered_at = clock.now()
+        message.error = None
+        ids = [m.id for m in outgoing]
+    return ids
+
+
+def _postpone(message: Message, reason: str) -> None:
+    message.error = reason
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = "unmatched"
+        message.next_attempt_at = None
+    else:
+        message.next_attempt_at = clock.now() + RETRY_AFTER * message.attempts
+
+
+def _case_of(session, message: Message) -> Case | None:
+    from .cases import find_case
+
+    key = message.correlation.get("case") or message.correlation.get("caseId")
+    return find_case(session, key) if key else None
+
+
+def _candidate_instances(session, message: Message):
+    query = select(ProcessInstance).where(ProcessInstance.status == "running")
+    correlation = message.correlation
+    if correlation.get("processInstanceId"):
+        query = query.where(ProcessInstance.id == _as_uuid(correlation["processInstanceId"]))
+    elif correlation.get("businessKey"):
+        query = query.where(ProcessInstance.business_key == correlation["businessKey"])
+    else:
+        case = _case_of(session, message)
+        if case is None:
+            return []
+        query = query.where(ProcessInstance.case_id == case.id)
+    return session.execute(query.order_by(ProcessInstance.started_at)).scalars().all()
+
+
+def _as_uuid(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _waiting_instances(session, message: Message):
+    found = []
+    for instance in _candidate_instances(session, message):
+        if message.name not in instance.definition.meta.get("messages_caught", []):
+            continue
+        run = load_run(instance)
+        if message.name in run.waiting_messages():
+            found.append((instance, run))
+    return found
+
+
+def _start_by_message(session, message: Message):
+    from .cases import resolve_case
+    from .instances import _create
+
+    latest = {}
+    for definition in session.execute(
+        select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
+    ).scalars():
+        latest[definition.key] = definition
+    starters = [d for d in latest.values() if message.name in d.meta.get("message_starts", [])]
+    if not starters:
+        return None
+    case = _case_of(session, message)
+    if case is None:
+        subject = message.payload.get("subject") if isinstance(message.payload, dict) else None
+        case = resolve_case(session, subject if isinstance(subject, dict) else None, None)
+    definition = starters[0]
+    try:
+        instance, outgoing = _create(session, definition, case, SYSTEM, None, {}, message=message)
+    except ServiceError as exc:
+        raise Conflict(exc.detail) from exc
+    return instance, outgoing
+
+
+def send_message(name: str, correlation: dict, payload: dict, *, actor, idempotency_key=None):
+    """Accept a message from outside (a GP system, the crisis service) and deliver it."""
+    with unit_of_work() as session:
+        if idempotency_key:
+            existing = session.execute(
+                select(Message).where(Message.idempotency_key == idempotency_key)
+            ).scalar_one_or_none()
+            if existing is not None:
+                return existing, False
+        now = clock.now()
+        message = Message(
+            name=name,
+            correlation=correlation or {},
+            payload=payload or {},
+            idempotency_key=idempotency_key,
+            status="queued",
+            sent_by=actor.username,
+            created_at=now,
+            next_attempt_at=now,
+            attempts=0,
+        )
+        session.add(message)
+        session.flush()
+        message_id = message.id
+    deliver_now([message_id])
+    return db.session.get(Message, message_id), True

@@ -1,0 +1,144 @@
+"""Start and cancel pathway instances."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from ..engine import EngineError, ProcessRun, clock
+from ..models import HumanTask, ProcessDefinition, ProcessInstance
+from . import deliveries
+from .actors import Actor
+from .cases import resolve_case
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessFailure
+from .runs import history, load_run, save_run
+from .unit_of_work import unit_of_work
+
+
+def latest_definition(session, key: str) -> ProcessDefinition:
+    definition = session.execute(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if definition is None:
+        raise NotFound(f"no process with key '{key}' is deployed")
+    return definition
+
+
+def may_start(actor: Actor, definition: ProcessDefinition) -> bool:
+    if actor.has_role("system") or actor.has_role("admin"):
+        return True
+    meta = definition.meta
+    groups = set(meta.get("starter_groups") or [])
+    users = set(meta.get("starter_users") or [])
+    if not groups and not users:
+        # No explicit starters: the lanes the process starts in may start it.
+        groups = set(meta.get("start_lanes") or meta.get("lanes") or [])
+    return bool(groups & actor.groups) or actor.username in users
+
+
+def start_instance(
+    process_key: str,
+    *,
+    actor: Actor,
+    subject: dict | None = None,
+    case_id: str | None = None,
+    business_key: str | None = None,
+    variables: dict | None = None,
+) -> ProcessInstance:
+    if variables is not None and not isinstance(variables, dict):
+        raise InvalidInput("variables must be an object", errors={"variables": ["not an object"]})
+    with unit_of_work() as session:
+        definition = latest_definition(session, process_key)
+        if not may_start(actor, definition):
+            raise Forbidden(f"your groups may not start '{process_key}'")
+        case = resolve_case(session, subject, case_id)
+        instance, outgoing = _create(
+            session, definition, case, actor, business_key, variables or {}
+        )
+        instance_id = instance.id
+        message_ids = [m.id for m in outgoing]
+    deliveries.deliver_now(message_ids)
+    return _reload(instance_id)
+
+
+def _create(session, definition, case, actor, business_key, variables, message=None):
+    """Create and run a new instance inside the caller's transaction."""
+    now = clock.now()
+    try:
+        run = ProcessRun.start(definition.content_hash, definition.spec, variables)
+        run.run()
+        if message is not None and not run.deliver(message.name, message.payload):
+            raise EngineError(f"'{definition.key}' does not start on message '{message.name}'")
+    except EngineError as exc:
+        raise ProcessFailure(
+            f"'{definition.key}' could not start: {exc.message}", error=exc.as_dict()
+        ) from exc
+    instance = ProcessInstance(
+        id=uuid.uuid4(),
+        definition_id=definition.id,
+        process_key=definition.key,
+        case_id=case.id,
+        business_key=business_key,
+        status="running",
+        state={},
+        started_by=actor.username,
+        started_at=now,
+    )
+    instance.definition = definition
+    session.add(instance)
+    session.flush()
+    history(
+        session,
+        instance,
+        "instance_started",
+        actor,
+        data={"version": definition.version, "message": message.name if message else None},
+    )
+    outgoing = save_run(session, instance, run, actor)
+    return instance, outgoing
+
+
+def _reload(instance_id) -> ProcessInstance:
+    from ..extensions import db
+
+    return db.session.get(ProcessInstance, instance_id)
+
+
+def get_instance(session, instance_id) -> ProcessInstance:
+    try:
+        key = instance_id if isinstance(instance_id, uuid.UUID) else uuid.UUID(str(instance_id))
+    except ValueError:
+        raise NotFound("no such process instance") from None
+    instance = session.get(ProcessInstance, key)
+    if instance is None:
+        raise NotFound("no such process instance")
+    return instance
+
+
+def cancel_instance(instance_id, *, actor: Actor, reason: str) -> ProcessInstance:
+    if not reason or not reason.strip():
+        raise InvalidInput("a reason is required", errors={"reason": ["required"]})
+    with unit_of_work() as session:
+        instance = get_instance(session, instance_id)
+        if instance.status not in ("running", "error"):
+            raise Conflict(f"the instance is already {instance.status}")
+        run = load_run(instance)
+        run.cancel()
+        now = clock.now()
+        for task in session.execute(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.status == "open"
+            )
+        ).scalars():
+            task.status = "cancelled"
+            task.completed_at = now
+        save_run(session, instance, run, actor)
+        instance.status = "cancelled"
+        instance.ended_at = now
+        instance.next_timer_at = None
+        history(session, instance, "instance_cancelled", actor, data={"reason": reason})
+    return _reload(instance.id)

@@ -1,0 +1,243 @@
+"""Load an instance's engine run and write everything a step changed in the same transaction.
+
+`save_run` is the single place that turns engine state into rows: the instance state (with its
+optimistic version), inbox rows and their candidates, timer rows with the instance's next due
+time, history events and outgoing messages. Callers commit once, through `unit_of_work`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..engine import ProcessRun, clock, task_attributes
+from ..models import HistoryEvent, HumanTask, Message, ProcessInstance, TaskCandidate, Timer
+from .actors import Actor
+
+log = logging.getLogger(__name__)
+
+
+def load_run(instance: ProcessInstance) -> ProcessRun:
+    definition = instance.definition
+    return ProcessRun.restore(definition.content_hash, definition.spec, instance.state)
+
+
+def history(session, instance: ProcessInstance, kind: str, actor: Actor | None, **fields) -> None:
+    session.add(
+        HistoryEvent(
+            instance_id=instance.id,
+            case_id=instance.case_id,
+            at=fields.pop("at", None) or clock.now(),
+            kind=kind,
+            actor=actor.username if actor else None,
+            **fields,
+        )
+    )
+
+
+def save_run(
+    session, instance: ProcessInstance, run: ProcessRun, actor: Actor | None
+) -> list[Message]:
+    """Persist a stepped run; returns the outgoing messages queued for delivery."""
+    now = clock.now()
+    for step in run.steps:
+        history(
+            session,
+            instance,
+            "step_completed",
+            None,
+            at=step.at,
+            element_id=step.element_id,
+            element_name=step.name,
+            element_type=step.element_type,
+            task_id=step.task_id,
+            data=step.details or None,
+        )
+    run.steps.clear()
+    _sync_human_tasks(session, instance, run, actor, now)
+    _sync_timers(session, instance, run, now)
+    outgoing = _queue_messages(session, instance, run, actor, now)
+    if run.completed:
+        instance.status = "completed"
+        instance.ended_at = now
+        instance.next_timer_at = None
+        history(session, instance, "instance_completed", actor)
+    instance.state = run.dump()
+    return outgoing
+
+
+def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime) -> None:
+    open_rows = {
+        row.id: row
+        for row in session.execute(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.status == "open"
+            )
+        ).scalars()
+    }
+    ready = {view.id: view for view in run.human_tasks()}
+    for task_id, row in open_rows.items():
+        if task_id not in ready:
+            # Withdrawn by the engine (an interrupting boundary event, a cancelled branch).
+            row.status = "cancelled"
+            row.completed_at = now
+            history(
+                session,
+                instance,
+                "task_cancelled",
+                None,
+                element_id=row.element_id,
+                element_name=row.name,
+                task_id=row.id,
+            )
+    meta_all = instance.definition.meta["user_tasks"]
+    for task_id, view in ready.items():
+        if task_id in open_rows:
+            continue
+        meta = meta_all.get(view.process_id, {}).get(view.element_id, {})
+        row = HumanTask(
+            id=task_id,
+            instance_id=instance.id,
+            case_id=instance.case_id,
+            process_key=instance.process_key,
+            element_id=view.element_id,
+            name=meta.get("name") or view.name,
+            lane=view.lane,
+            candidate_groups=list(
+                meta.get("candidate_groups") or ([view.lane] if view.lane else [])
+            ),
+            candidate_users=list(meta.get("candidate_users") or []),
+            assignee=meta.get("assignee"),
+            status="open",
+            due_at=_safe(
+                task_attributes.due_at,
+                meta.get("due"),
+                view.data,
+                now,
+                what="due date",
+                element=view.element_id,
+            ),
+            priority=_safe(
+                task_attributes.priority,
+                meta.get("priority"),
+                view.data,
+                what="priority",
+                element=view.element_id,
+            )
+            or 50,
+            form_key=meta.get("form"),
+            documentation=meta.get("documentation") or meta.get("instructions"),
+            created_at=now,
+        )
+        row.candidates = [TaskCandidate(group_name=g) for g in row.candidate_groups] + [
+            TaskCandidate(user_name=u) for u in row.candidate_users
+        ]
+        session.add(row)
+        history(
+            session,
+            instance,
+            "task_created",
+            actor,
+            element_id=row.element_id,
+            element_name=row.name,
+            element_type="UserTask",
+            task_id=row.id,
+            data={
+                "candidateGroups": row.candidate_groups,
+                "dueAt": row.due_at.isoformat() if row.due_at else None,
+            },
+        )
+
+
+def _safe(fn, *args, what: str, element: str):
+    """A broken due-date or priority expression must not block the pathway: log and carry on."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # a process owner's expression can fail in any way
+        log.warning("cannot evaluate %s of %s: %s", what, element, exc)
+        return None
+
+
+def _sync_timers(session, instance, run: ProcessRun, now: datetime) -> None:
+    pending = {
+        row.id: row
+        for row in session.execute(
+            select(Timer).where(Timer.instance_id == instance.id, Timer.status == "pending")
+        ).scalars()
+    }
+    waiting = {view.id: view for view in run.timers()}
+    for timer_id, row in pending.items():
+        view = waiting.get(timer_id)
+        if view is None:
+            fired = row.due_at <= now
+            row.status = "fired" if fired else "cancelled"
+            row.fired_at = now if fired else None
+            if fired:
+                history(
+                    session,
+                    instance,
+                    "timer_fired",
+                    None,
+                    element_id=row.element_id,
+                    element_name=row.name,
+                    element_type="TimerEvent",
+                    task_id=row.id,
+                    data={"dueAt": row.due_at.isoformat()},
+                )
+        elif view.due_at != row.due_at:
+            # A cycle timer moved on to its next occurrence.
+            row.due_at = view.due_at
+            history(
+                session,
+                instance,
+                "timer_fired",
+                None,
+                element_id=row.element_id,
+                element_name=row.name,
+                element_type="TimerEvent",
+                task_id=row.id,
+            )
+    for timer_id, view in waiting.items():
+        if timer_id not in pending:
+            session.add(
+                Timer(
+                    id=timer_id,
+                    instance_id=instance.id,
+                    element_id=view.element_id,
+                    name=view.name,
+                    due_at=view.due_at,
+                    status="pending",
+                )
+            )
+    instance.next_timer_at = min((v.due_at for v in waiting.values()), default=None)
+
+
+def _queue_messages(session, instance, run: ProcessRun, actor, now: datetime) -> list[Message]:
+    queued = []
+    for message in run.drain_messages():
+        row = Message(
+            name=message.name,
+            correlation={"case": str(instance.case_id)},
+            payload=message.payload
+            if isinstance(message.payload, dict)
+            else {"value": message.payload},
+            status="queued",
+            source_instance_id=instance.id,
+            sent_by=actor.username if actor else None,
+            created_at=now,
+            next_attempt_at=now,
+            attempts=0,
+        )
+        session.add(row)
+        queued.append(row)
+        history(
+            session,
+            instance,
+            "message_sent",
+            actor,
+            element_name=message.name,
+            data={"message": message.name},
+        )
+    return queued
