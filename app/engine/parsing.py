@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .serialization import REGISTRY
 from .xml import XmlProblem, parse_xml
@@ -106,7 +106,8 @@ def content_hash(content: bytes) -> str:
 def parse_bundle(files: dict[str, bytes]) -> Bundle:
     """Parse every file of a deployment; never raises for bad input, reports findings instead."""
     bundle = Bundle()
-    parser = SpiffBpmnParser()
+    # The validator checks each file against the BPMN 2.0 XSD (plus Spiff's extensions).
+    parser = SpiffBpmnParser(validator=VALIDATOR)
     bpmn_roots: dict[str, etree._Element] = {}
 
     for name, content in sorted(files.items()):

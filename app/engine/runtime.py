@@ -8,6 +8,7 @@ SpiffWorkflow class. Every public method leaves the workflow in a consistent sta
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -155,6 +156,13 @@ class ProcessRun:
         dct = SERIALIZER.to_dict(self.workflow)
         dct.pop("spec", None)
         dct.pop("subprocess_specs", None)
+        try:
+            json.dumps(dct)
+        except (TypeError, ValueError) as exc:
+            # Refuse here, with a clear reason, rather than fail deep inside the database write.
+            raise EngineError(
+                f"the process data holds a value that cannot be stored: {exc}"
+            ) from exc
         return {"format": STATE_FORMAT, "workflow": dct}
 
     # -- stepping ---------------------------------------------------------------------------
