@@ -40,9 +40,7 @@ def db_upgrade(revision: str) -> None:
 
 # -- deployments --------------------------------------------------------------------------------
 @main.command()
-@click.argument(
-    "directories", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False)
-)
+@click.argument("directories", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--dry-run", is_flag=True, help="Validate and report; activate nothing.")
 @click.option("--name", default=None, help="Deployment name (default: the folder names).")
 def deploy(directories, dry_run: bool, name: str | None) -> None:
@@ -180,9 +178,7 @@ def worker(interval, once) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
-@click.option(
-    "--embedded-worker", is_flag=True, help="Also run the timer/message worker in-process."
-)
+@click.option("--embedded-worker", is_flag=True, help="Also run the timer/message worker in-process.")
 def serve(host, port, workers, threads, embedded_worker) -> None:
     """Serve the app with gunicorn."""
     import os

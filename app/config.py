@@ -22,15 +22,11 @@ def load_config(instance_path: Path) -> dict:
         secret = secrets.token_urlsafe(32)
     return {
         "SECRET_KEY": secret,
-        "SQLALCHEMY_DATABASE_URI": env.get(
-            "ZORGPAD_DATABASE_URL", _default_database_url(instance_path)
-        ),
+        "SQLALCHEMY_DATABASE_URI": env.get("ZORGPAD_DATABASE_URL", _default_database_url(instance_path)),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ZORGPAD_PROCESSES_DIR": env.get("ZORGPAD_PROCESSES_DIR", str(PROJECT_ROOT / "processes")),
         "ZORGPAD_FORMS_DIR": env.get("ZORGPAD_FORMS_DIR", str(PROJECT_ROOT / "forms")),
-        "ZORGPAD_MIGRATIONS_DIR": env.get(
-            "ZORGPAD_MIGRATIONS_DIR", str(PROJECT_ROOT / "migrations")
-        ),
+        "ZORGPAD_MIGRATIONS_DIR": env.get("ZORGPAD_MIGRATIONS_DIR", str(PROJECT_ROOT / "migrations")),
         # Start a timer/message worker thread inside the web process (embedded default only).
         "ZORGPAD_EMBEDDED_WORKER": env.get("ZORGPAD_EMBEDDED_WORKER", "0") == "1",
         "ZORGPAD_WORKER_INTERVAL": float(env.get("ZORGPAD_WORKER_INTERVAL", "1.0")),

@@ -15,9 +15,7 @@ from sqlalchemy import text
 
 from tests.support import fixture_files
 
-PG_ADMIN_URL = os.environ.get(
-    "ZORGPAD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_ADMIN_URL = os.environ.get("ZORGPAD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _pg_admin_dsn() -> str:

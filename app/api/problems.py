@@ -70,6 +70,4 @@ def install(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if not _is_api():
             return InternalServerError()
-        return problem(
-            500, "Internal Server Error", "an unexpected error occurred; it has been logged"
-        )
+        return problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged")

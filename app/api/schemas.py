@@ -54,9 +54,7 @@ class TaskQuerySchema(_In):
     candidateGroup = fields.String()
     unassigned = fields.Boolean()
     processKey = fields.String()
-    status = fields.String(
-        load_default="open", validate=validate.OneOf(["open", "completed", "cancelled"])
-    )
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "completed", "cancelled"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     perPage = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 

@@ -159,9 +159,7 @@ def _read_form(bundle: Bundle, name: str, content: bytes) -> None:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         path = "/".join(str(p) for p in exc.path) or "(root)"
-        bundle.findings.append(
-            Finding(name, f"form is not a valid JSON Schema at {path}: {exc.message}")
-        )
+        bundle.findings.append(Finding(name, f"form is not a valid JSON Schema at {path}: {exc.message}"))
         return
     bundle.forms[PurePath(name).name] = schema
 
@@ -254,9 +252,7 @@ def _build_model(bundle, parser, file_name, key, process_el, camunda) -> Process
             ):
                 message_starts.append(definition.name)
 
-    forms_used = sorted(
-        {m["form"] for tasks in user_tasks.values() for m in tasks.values() if m["form"]}
-    )
+    forms_used = sorted({m["form"] for tasks in user_tasks.values() for m in tasks.values() if m["form"]})
     process_camunda = camunda.get(key, {})
     meta = {
         "user_tasks": user_tasks,

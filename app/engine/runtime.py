@@ -102,8 +102,7 @@ def _specs(version_key: str, spec_doc: dict):
     if hit is None:
         spec = REGISTRY.restore(copy.deepcopy(spec_doc["spec"]))
         subs = {
-            name: REGISTRY.restore(copy.deepcopy(doc))
-            for name, doc in spec_doc["subprocess_specs"].items()
+            name: REGISTRY.restore(copy.deepcopy(doc)) for name, doc in spec_doc["subprocess_specs"].items()
         }
         if len(_SPEC_CACHE) >= _SPEC_CACHE_SIZE:
             _SPEC_CACHE.pop(next(iter(_SPEC_CACHE)))
@@ -144,9 +143,7 @@ class ProcessRun:
     @classmethod
     def restore(cls, version_key: str, spec_doc: dict, state: dict) -> ProcessRun:
         if state.get("format") != STATE_FORMAT:
-            raise EngineError(
-                f"stored state has format {state.get('format')!r}, not {STATE_FORMAT}"
-            )
+            raise EngineError(f"stored state has format {state.get('format')!r}, not {STATE_FORMAT}")
         spec, subs = _specs(version_key, spec_doc)
         return cls(_restore_workflow(state["workflow"], spec, subs))
 
@@ -160,9 +157,7 @@ class ProcessRun:
             json.dumps(dct)
         except (TypeError, ValueError) as exc:
             # Refuse here, with a clear reason, rather than fail deep inside the database write.
-            raise EngineError(
-                f"the process data holds a value that cannot be stored: {exc}"
-            ) from exc
+            raise EngineError(f"the process data holds a value that cannot be stored: {exc}") from exc
         return {"format": STATE_FORMAT, "workflow": dct}
 
     # -- stepping ---------------------------------------------------------------------------
@@ -172,9 +167,7 @@ class ProcessRun:
             for _ in range(MAX_ENGINE_ROUNDS):
                 self.workflow.do_engine_steps(did_complete_task=self._record)
                 # Plain bpmn:task elements have no behaviour: treat them as pass-through.
-                passthrough = [
-                    t for t in self._tasks(TaskState.READY) if isinstance(t.task_spec, NoneTask)
-                ]
+                passthrough = [t for t in self._tasks(TaskState.READY) if isinstance(t.task_spec, NoneTask)]
                 if not passthrough:
                     return
                 for task in passthrough:
@@ -191,9 +184,7 @@ class ProcessRun:
         if task is None or not isinstance(task.task_spec, UserTask | ManualTask):
             raise UnknownTask(f"task {task_id} is not a human task of this instance")
         if task.state != TaskState.READY:
-            raise UnknownTask(
-                f"task {task_id} is not open (state {TaskState.get_name(task.state)})"
-            )
+            raise UnknownTask(f"task {task_id} is not open (state {TaskState.get_name(task.state)})")
         try:
             task.data.update(copy.deepcopy(data))
             task.run()

@@ -34,9 +34,7 @@ class ProcessInstance(db.Model):
     __table_args__ = (Index("ix_process_instances_next_timer", "status", "next_timer_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    definition_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("process_definitions.id"), index=True
-    )
+    definition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("process_definitions.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(200), index=True)
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
     business_key: Mapped[str | None] = mapped_column(String(200), index=True)

@@ -56,6 +56,4 @@ def _uuid(value, field: str) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except ValueError:
-        raise InvalidInput(
-            f"{field} is not a valid id", errors={field: ["not a valid id"]}
-        ) from None
+        raise InvalidInput(f"{field} is not a valid id", errors={field: ["not a valid id"]}) from None

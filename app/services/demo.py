@@ -67,9 +67,7 @@ def seed() -> int:
             for key, (name, domain) in ORGANISATIONS.items()
         }
         for key, (name, org_key) in GROUPS.items():
-            identity.ensure_group(
-                session, key, orgs[org_key], name, sees_case_data=key != "verzekeraar"
-            )
+            identity.ensure_group(session, key, orgs[org_key], name, sees_case_data=key != "verzekeraar")
         existing = set(session.execute(select(User.username)).scalars())
     created = 0
     for username, (display, org, roles, groups) in USERS.items():

@@ -74,9 +74,7 @@ def deploy(
     bundle = parse_bundle(files)
     with unit_of_work() as session:
         form_hashes = {
-            n: content_hash(c)
-            for n, c in files.items()
-            if file_kind(n) == "form" and n in bundle.forms
+            n: content_hash(c) for n, c in files.items() if file_kind(n) == "form" and n in bundle.forms
         }
         referenced = {f for m in bundle.processes.values() for f in m.meta["forms"]}
         earlier = _latest_forms(session, referenced - set(bundle.forms))
@@ -110,9 +108,7 @@ def deploy(
                 )
             ).scalar_one_or_none()
             if existing is not None:
-                result.unchanged.append(
-                    {"key": key, "version": existing.version, "id": str(existing.id)}
-                )
+                result.unchanged.append({"key": key, "version": existing.version, "id": str(existing.id)})
                 continue
             latest = session.execute(
                 select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key)
@@ -132,8 +128,7 @@ def deploy(
             deployed_by=actor.username,
             deployed_at=now,
             files=[
-                {"name": n, "hash": content_hash(c), "kind": file_kind(n)}
-                for n, c in sorted(files.items())
+                {"name": n, "hash": content_hash(c), "kind": file_kind(n)} for n, c in sorted(files.items())
             ],
         )
         session.add(deployment)

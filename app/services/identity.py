@@ -41,9 +41,7 @@ def ensure_group(
 ) -> Group:
     group = session.execute(select(Group).where(Group.key == key)).scalar_one_or_none()
     if group is None:
-        group = Group(
-            key=key, name=name or key, organisation=organisation, sees_case_data=sees_case_data
-        )
+        group = Group(key=key, name=name or key, organisation=organisation, sees_case_data=sees_case_data)
         session.add(group)
         session.flush()
     return group
@@ -105,9 +103,7 @@ def grant(username: str, *, groups: list[str] = (), roles: list[str] = ()) -> Us
     return user
 
 
-def issue_token(
-    username: str, *, label: str | None = None, lifetime: timedelta = TOKEN_LIFETIME
-) -> str:
+def issue_token(username: str, *, label: str | None = None, lifetime: timedelta = TOKEN_LIFETIME) -> str:
     """A new bearer token; the plain value is returned once and never stored."""
     token = "zp_" + secrets.token_urlsafe(32)
     with unit_of_work() as session:

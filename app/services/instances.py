@@ -56,9 +56,7 @@ def start_instance(
         if not may_start(actor, definition):
             raise Forbidden(f"your groups may not start '{process_key}'")
         case = resolve_case(session, subject, case_id)
-        instance, outgoing = _create(
-            session, definition, case, actor, business_key, variables or {}
-        )
+        instance, outgoing = _create(session, definition, case, actor, business_key, variables or {})
         instance_id = instance.id
         message_ids = [m.id for m in outgoing]
     deliveries.deliver_now(message_ids)
@@ -130,9 +128,7 @@ def cancel_instance(instance_id, *, actor: Actor, reason: str) -> ProcessInstanc
         run.cancel()
         now = clock.now()
         for task in session.execute(
-            select(HumanTask).where(
-                HumanTask.instance_id == instance.id, HumanTask.status == "open"
-            )
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
         ).scalars():
             task.status = "cancelled"
             task.completed_at = now

@@ -37,9 +37,7 @@ def history(session, instance: ProcessInstance, kind: str, actor: Actor | None, 
     )
 
 
-def save_run(
-    session, instance: ProcessInstance, run: ProcessRun, actor: Actor | None
-) -> list[Message]:
+def save_run(session, instance: ProcessInstance, run: ProcessRun, actor: Actor | None) -> list[Message]:
     """Persist a stepped run; returns the outgoing messages queued for delivery."""
     now = clock.now()
     for step in run.steps:
@@ -72,9 +70,7 @@ def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime) 
     open_rows = {
         row.id: row
         for row in session.execute(
-            select(HumanTask).where(
-                HumanTask.instance_id == instance.id, HumanTask.status == "open"
-            )
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
         ).scalars()
     }
     ready = {view.id: view for view in run.human_tasks()}
@@ -105,9 +101,7 @@ def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime) 
             element_id=view.element_id,
             name=meta.get("name") or view.name,
             lane=view.lane,
-            candidate_groups=list(
-                meta.get("candidate_groups") or ([view.lane] if view.lane else [])
-            ),
+            candidate_groups=list(meta.get("candidate_groups") or ([view.lane] if view.lane else [])),
             candidate_users=list(meta.get("candidate_users") or []),
             assignee=meta.get("assignee"),
             status="open",
@@ -220,9 +214,7 @@ def _queue_messages(session, instance, run: ProcessRun, actor, now: datetime) ->
         row = Message(
             name=message.name,
             correlation={"case": str(instance.case_id)},
-            payload=message.payload
-            if isinstance(message.payload, dict)
-            else {"value": message.payload},
+            payload=message.payload if isinstance(message.payload, dict) else {"value": message.payload},
             status="queued",
             source_instance_id=instance.id,
             sent_by=actor.username if actor else None,

@@ -65,14 +65,10 @@ def list_tasks(
     if status:
         query = query.where(HumanTask.status == status)
     if assignee:
-        query = query.where(
-            HumanTask.assignee == (actor.username if assignee == "me" else assignee)
-        )
+        query = query.where(HumanTask.assignee == (actor.username if assignee == "me" else assignee))
     if candidate_group:
         query = query.where(
-            exists().where(
-                TaskCandidate.task_id == HumanTask.id, TaskCandidate.group_name == candidate_group
-            )
+            exists().where(TaskCandidate.task_id == HumanTask.id, TaskCandidate.group_name == candidate_group)
         )
     if unassigned:
         query = query.where(HumanTask.assignee.is_(None))
@@ -196,9 +192,7 @@ def complete(task_id, data: dict, *, actor: Actor) -> HumanTask:
         except UnknownTask as exc:
             raise Conflict(exc.message) from exc
         except EngineError as exc:
-            raise ProcessFailure(
-                f"the next step failed: {exc.message}", error=exc.as_dict()
-            ) from exc
+            raise ProcessFailure(f"the next step failed: {exc.message}", error=exc.as_dict()) from exc
         now = clock.now()
         task.status = "completed"
         task.completed_at = now

@@ -26,9 +26,7 @@ def unit_of_work() -> Iterator[Session]:
         session.commit()
     except StaleDataError as exc:
         session.rollback()
-        raise Conflict(
-            "someone else changed this case at the same time; reload and try again"
-        ) from exc
+        raise Conflict("someone else changed this case at the same time; reload and try again") from exc
     except OperationalError as exc:
         session.rollback()
         if _is_lock_conflict(exc):

@@ -44,9 +44,7 @@ def run_forever(app: Flask, stop: threading.Event, interval: float | None = None
 def start_embedded_worker(app: Flask) -> threading.Event:
     """One worker thread inside the web process: the embedded (SQLite) default."""
     stop = threading.Event()
-    thread = threading.Thread(
-        target=run_forever, args=(app, stop), name="zorgpad-worker", daemon=True
-    )
+    thread = threading.Thread(target=run_forever, args=(app, stop), name="zorgpad-worker", daemon=True)
     thread.start()
     app.extensions["zorgpad_worker_stop"] = stop
     return stop

@@ -25,18 +25,14 @@ def test_changed_content_gets_next_version_and_instances_stay_pinned(deploy, db,
     result = deploy(files=files)
     assert result.created[0]["version"] == 2
     new = instances.start_instance("two_step", actor=SYSTEM)
-    versions = {
-        i.id: i.definition.version for i in db.session.execute(select(ProcessInstance)).scalars()
-    }
+    versions = {i.id: i.definition.version for i in db.session.execute(select(ProcessInstance)).scalars()}
     assert versions == {old.id: 1, new.id: 2}
 
 
 def test_a_changed_form_alone_makes_a_new_version(deploy, db):
     deploy("two_step.bpmn", "stap-a.schema.json")
     files = fixture_files("two_step.bpmn", "stap-a.schema.json")
-    files["stap-a.schema.json"] = files["stap-a.schema.json"].replace(
-        b'"Naam"', b'"Volledige naam"'
-    )
+    files["stap-a.schema.json"] = files["stap-a.schema.json"].replace(b'"Naam"', b'"Volledige naam"')
     assert deploy(files=files).created[0]["version"] == 2
     keys = db.session.execute(select(ProcessDefinition.key, ProcessDefinition.version)).all()
     assert sorted(keys) == [("two_step", 1), ("two_step", 2)]
@@ -50,7 +46,6 @@ def test_missing_form_is_reported_and_nothing_activates(deploy, db):
     with pytest.raises(DeploymentRejected) as info:
         deploy("two_step.bpmn")
     assert any(
-        f["elementId"] == "task_a" and "stap-a.schema.json" in f["message"]
-        for f in info.value.findings
+        f["elementId"] == "task_a" and "stap-a.schema.json" in f["message"] for f in info.value.findings
     )
     assert db.session.execute(select(func.count()).select_from(ProcessDefinition)).scalar() == 0

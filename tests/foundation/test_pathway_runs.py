@@ -1,5 +1,6 @@
 """Running instances through the service layer: steps, timers, messages, loops, conflicts."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -21,9 +22,7 @@ RUBEN = make_actor("ruben", ["wijkteam-regie"])
 def _open_tasks(db, instance_id):
     return (
         db.session.execute(
-            select(HumanTask).where(
-                HumanTask.instance_id == instance_id, HumanTask.status == "open"
-            )
+            select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
         )
         .scalars()
         .all()
@@ -50,9 +49,7 @@ def test_two_step_process_assigns_groups_due_dates_and_completes(deploy, db, clo
     kinds = [
         e.kind
         for e in db.session.execute(
-            select(HistoryEvent)
-            .where(HistoryEvent.instance_id == instance.id)
-            .order_by(HistoryEvent.id)
+            select(HistoryEvent).where(HistoryEvent.instance_id == instance.id).order_by(HistoryEvent.id)
         ).scalars()
     ]
     assert kinds.count("task_completed") == 2 and kinds[-1] == "instance_completed"
@@ -151,9 +148,7 @@ def test_external_message_is_idempotent(deploy, db, clock):
     )
     assert created and not created_again and first.id == again.id
     count = db.session.execute(
-        select(func.count())
-        .select_from(ProcessInstance)
-        .where(ProcessInstance.process_key == "receiver")
+        select(func.count()).select_from(ProcessInstance).where(ProcessInstance.process_key == "receiver")
     ).scalar()
     assert count == 1
 
@@ -168,10 +163,8 @@ def test_two_concurrent_completions_exactly_one_succeeds(deploy, db, clock, app)
 
     def before_commit(session):
         # Both completions have read the same instance version before either writes.
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait()
-        except threading.BrokenBarrierError:
-            pass
 
     from app.engine.clock import using_clock
 
@@ -197,9 +190,7 @@ def test_two_concurrent_completions_exactly_one_succeeds(deploy, db, clock, app)
     db.session.expire_all()
     completed = (
         db.session.execute(
-            select(HumanTask).where(
-                HumanTask.instance_id == instance.id, HumanTask.status == "completed"
-            )
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "completed")
         )
         .scalars()
         .all()
