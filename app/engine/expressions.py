@@ -218,6 +218,14 @@ class _Checker:
             self.visit(keyword.value)
         return False
 
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        left = node.left
+        if isinstance(node.op, ast.Mod) and (
+            isinstance(left, ast.JoinedStr)
+            or (isinstance(left, ast.Constant) and isinstance(left.value, str))
+        ):
+            self.refuse(node, "'%' formatting of text is not allowed; use an f-string")
+
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, bytes):
             self.refuse(node, "bytes literals are not allowed in diagram scripts")
@@ -296,7 +304,7 @@ def _compile(source: str, mode: Mode) -> _Program:
     """Parse and check once per distinct text: the same condition runs thousands of times."""
     if len(source) > MAX_SOURCE_LENGTH:
         message = f"text is longer than {MAX_SOURCE_LENGTH} characters"
-        return _Program(None, (_Finding(ResourceLimitExceeded, message, 1, None),), 0)
+        return _Program(None, (_Finding(ResourceLimitExceeded, message, None, None),), 0)
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as err:
@@ -304,12 +312,12 @@ def _compile(source: str, mode: Mode) -> _Program:
         finding = _Finding(ExpressionSyntaxError, message, err.lineno, err.offset)
         return _Program(None, (finding,), 0)
     except (ValueError, RecursionError, MemoryError) as err:  # null bytes, absurd nesting
-        finding = _Finding(ExpressionSyntaxError, f"cannot parse: {err}", 1, None)
+        finding = _Finding(ExpressionSyntaxError, f"cannot parse: {err}", None, None)
         return _Program(None, (finding,), 0)
     depth = _depth(tree)
     if depth > _HARD_MAX_DEPTH:
         message = f"nested more than {_HARD_MAX_DEPTH} levels deep"
-        return _Program(None, (_Finding(ResourceLimitExceeded, message, 1, None),), depth)
+        return _Program(None, (_Finding(ResourceLimitExceeded, message, None, None),), depth)
     checker = _Checker(mode)
     checker.visit(tree)
     return _Program(tree, tuple(checker.findings), depth)
@@ -318,7 +326,7 @@ def _compile(source: str, mode: Mode) -> _Program:
 def _depth_finding(program: _Program, limits: Limits) -> _Finding | None:
     if program.depth > limits.max_depth:
         message = f"nested {program.depth} levels deep, more than the limit of {limits.max_depth}"
-        return _Finding(ResourceLimitExceeded, message, 1, None)
+        return _Finding(ResourceLimitExceeded, message, None, None)
     return None
 
 
@@ -333,7 +341,7 @@ def check(source: str, mode: Mode) -> list[ExpressionError]:
 
 def _prepare(source: str, mode: Mode, limits: Limits) -> ast.AST:
     if not isinstance(source, str):
-        raise EvaluationError(f"expected script text, got {type(source).__name__}", 1)
+        raise EvaluationError(f"expected script text, got {type(source).__name__}")
     program = _compile(source, mode)
     if program.findings:
         raise program.findings[0].error()
@@ -354,7 +362,7 @@ def evaluate(
     tree = _prepare(expression, "eval", limits)
     result = _Interpreter(names, outer, limits).run(lambda run: run.eval(tree.body, ()))
     if is_lazy(result):
-        raise EvaluationError("the result is a lazy sequence; wrap it in list(...)", 1)
+        raise EvaluationError("the result is a lazy sequence; wrap it in list(...)")
     return result
 
 
@@ -374,7 +382,7 @@ def execute(
     try:
         work = copy.deepcopy(names)
     except Exception as err:  # an odd object in task data; nothing has run yet
-        raise EvaluationError(f"task data cannot be copied: {err}", 1) from None
+        raise EvaluationError(f"task data cannot be copied: {err}") from None
     # Baseline so the growth check below only counts what the script adds. Measuring is
     # capped; data already beyond the cap is treated as unmeasurable and growth is bounded
     # by steps alone.
@@ -385,11 +393,11 @@ def execute(
         after, depth_after = measure(work, before + limits.max_data_growth)
         if after > before + limits.max_data_growth:
             raise ResourceLimitExceeded(
-                f"script would add more than {limits.max_data_growth} characters of data", 1
+                f"script would add more than {limits.max_data_growth} characters of data"
             )
         if depth_after > max(depth_before, limits.max_value_depth):
             raise ResourceLimitExceeded(
-                f"script would leave data nested more than {limits.max_value_depth} deep", 1
+                f"script would leave data nested more than {limits.max_value_depth} deep"
             )
     names.clear()
     names.update(work)
@@ -471,7 +479,7 @@ class _Interpreter:
         try:
             return body(self)
         except (RecursionError, MemoryError):
-            raise ResourceLimitExceeded("script nests or grows too much", 1) from None
+            raise ResourceLimitExceeded("script nests or grows too much") from None
         finally:
             deactivate(token)
 

@@ -128,11 +128,13 @@ def _range(*args: int) -> range:
     limit = current_budget().limits.max_range
     try:
         size = len(result)
-    except OverflowError:
-        size = limit + 1
-    if size > limit:
-        raise ResourceLimitExceeded(f"range of {size} numbers exceeds the limit of {limit}")
-    return result
+    except OverflowError:  # longer than a machine word
+        size = None
+    if size is not None and size <= limit:
+        return result
+    raise ResourceLimitExceeded(
+        f"range of {size or 'too many'} numbers exceeds the limit of {limit}"
+    )
 
 
 def _enumerate(iterable: Any, start: int = 0) -> enumerate:

@@ -15,7 +15,11 @@ from typing import Any
 
 
 class ExpressionError(Exception):
-    """A diagram script or expression was refused or failed. `line` is 1-based in the source."""
+    """A diagram script or expression was refused or failed.
+
+    `line` and `col` are 1-based positions in the source; `line` is None only for findings
+    about the text as a whole (too long, nested too deeply, leaves too much data behind).
+    """
 
     def __init__(self, message: str, line: int | None = None, col: int | None = None):
         super().__init__(message)
