@@ -152,8 +152,9 @@ class _Checker:
         self.findings: list[_Finding] = []
         self._loops = 0
 
-    def refuse(self, node: ast.AST, message: str) -> None:
-        self.findings.append(_Finding(ForbiddenConstruct, message, *_position(node)))
+    def refuse(self, node: ast.AST, message: str, position=None) -> None:
+        line, col = position or _position(node)
+        self.findings.append(_Finding(ForbiddenConstruct, message, line, col))
 
     def visit(self, node: ast.AST) -> None:
         if not isinstance(node, _STATEMENTS + _EXPRESSIONS + _OTHER_NODES + (ast.operator,)):
@@ -186,11 +187,14 @@ class _Checker:
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self._check_attribute(node, node.attr, lib.ATTRIBUTE_NAMES, "attribute")
 
-    def _check_attribute(self, node, name: str, allowed, what: str) -> None:
+    def _check_attribute(self, node: ast.Attribute, name: str, allowed, what: str) -> None:
+        # Point at the attribute name itself, not at the start of `receiver.name`.
+        position = (node.end_lineno, node.end_col_offset - len(name) + 1)
         if name.startswith("_"):
-            self.refuse(node, f"attributes starting with '_' are not allowed: {name!r}")
+            message = f"attributes starting with '_' are not allowed: {name!r}"
+            self.refuse(node, message, position)
         elif name not in allowed:
-            self.refuse(node, f"{what} {name!r} is not allowed in diagram scripts")
+            self.refuse(node, f"{what} {name!r} is not allowed in diagram scripts", position)
 
     def visit_Call(self, node: ast.Call) -> bool:
         func = node.func
@@ -320,7 +324,8 @@ def _compile(source: str, mode: Mode) -> _Program:
         return _Program(None, (_Finding(ResourceLimitExceeded, message, None, None),), depth)
     checker = _Checker(mode)
     checker.visit(tree)
-    return _Program(tree, tuple(checker.findings), depth)
+    in_source_order = sorted(checker.findings, key=lambda f: (f.line or 0, f.col or 0))
+    return _Program(tree, tuple(in_source_order), depth)
 
 
 def _depth_finding(program: _Program, limits: Limits) -> _Finding | None:

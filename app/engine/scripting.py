@@ -45,7 +45,7 @@ def _source_line(text: str, line: int | None) -> str:
 
 
 def _task_error(task, text: str, err: ExpressionError, summary: str) -> WorkflowTaskException:
-    return WorkflowTaskException(
+    error = WorkflowTaskException(
         summary,
         task=task,
         exception=err,
@@ -53,6 +53,10 @@ def _task_error(task, text: str, err: ExpressionError, summary: str) -> Workflow
         offset=err.col,
         error_line=_source_line(text, err.line),
     )
+    # WorkflowTaskException keeps only the class name (error_type); callers (API error
+    # responses, deploy checks) want our message, line and kind as well.
+    error.exception = err
+    return error
 
 
 class SafeScriptEngine(PythonScriptEngine):
