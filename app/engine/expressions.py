@@ -395,12 +395,13 @@ def execute(
     before, depth_before = measure(work, baseline_cap)
     _Interpreter(work, outer, limits).run(lambda run: run.exec_block(tree.body))
     if before <= baseline_cap:
-        after, depth_after = measure(work, before + limits.max_data_growth)
+        depth_cap = max(depth_before, limits.max_value_depth)
+        after, depth_after = measure(work, before + limits.max_data_growth, depth_cap)
         if after > before + limits.max_data_growth:
             raise ResourceLimitExceeded(
                 f"script would add more than {limits.max_data_growth} characters of data"
             )
-        if depth_after > max(depth_before, limits.max_value_depth):
+        if depth_after > depth_cap:
             raise ResourceLimitExceeded(
                 f"script would leave data nested more than {limits.max_value_depth} deep"
             )
@@ -448,6 +449,7 @@ _COMPARE = {
     ast.IsNot: operator.is_not,
 }
 _SEQUENCES = (str, list, tuple)
+_SIZED = (str, list, tuple, dict, set, frozenset)
 _FORMAT_NUMBERS = re.compile(r"\d+")
 
 
@@ -677,6 +679,10 @@ class _Interpreter:
         left = self.eval(node.left, env)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.eval(comparator, env)
+            # `in` and comparisons walk sequences element by element inside Python.
+            for operand in (left, right):
+                if isinstance(operand, _SIZED):
+                    self.budget.bulk(len(operand))
             if not _COMPARE[type(op)](left, right):
                 return False
             left = right
@@ -699,7 +705,10 @@ class _Interpreter:
         return {self.eval(key, env): self.eval(value, env) for key, value in pairs}
 
     def _Subscript(self, node: ast.Subscript, env) -> Any:
-        return self.eval(node.value, env)[self.eval(node.slice, env)]
+        result = self.eval(node.value, env)[self.eval(node.slice, env)]
+        if isinstance(node.slice, ast.Slice) and isinstance(result, _SEQUENCES):
+            self.budget.bulk(len(result))  # a slice is a copy
+        return result
 
     def _Slice(self, node: ast.Slice, env) -> slice:
         parts = (node.lower, node.upper, node.step)

@@ -111,12 +111,18 @@ def _sorted(iterable: Any, reverse: bool = False) -> list:
     return sorted(items, reverse=bool(reverse))
 
 
+def _charge_sized(iterable: Any) -> Any:
+    if isinstance(iterable, str | list | tuple | dict | set | frozenset):
+        current_budget().bulk(len(iterable))
+    return bounded_iter(iterable)
+
+
 def _any(iterable: Any) -> bool:
-    return any(bounded_iter(iterable))
+    return any(_charge_sized(iterable))
 
 
 def _all(iterable: Any) -> bool:
-    return all(bounded_iter(iterable))
+    return all(_charge_sized(iterable))
 
 
 def _len(value: Any) -> int:

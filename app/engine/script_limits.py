@@ -66,7 +66,7 @@ DEFAULT_LIMITS = Limits()
 # A builtin touching n elements is far cheaper than n interpreted nodes.
 _ELEMENTS_PER_STEP = 8
 # Reading the clock every node would double the cost of a cheap node.
-_CLOCK_EVERY = 256
+_CLOCK_EVERY = 64
 
 
 class Budget:
@@ -141,17 +141,18 @@ def is_lazy(value: Any) -> bool:
     return isinstance(value, range | Iterator)
 
 
-def measure(value: Any, cap: int) -> tuple[int, int]:
+def measure(value: Any, cap: int, depth_cap: int = 10_000) -> tuple[int, int]:
     """Estimate the serialised size and nesting depth of `value`.
 
     Shared references are counted every time they occur (as JSON would write them). Stops as
-    soon as the size passes `cap`, so the cost is bounded by `cap` whatever the structure.
+    soon as the size passes `cap` or the depth passes `depth_cap`, so the cost is bounded
+    whatever the structure (even one that contains itself).
     Raises EvaluationError for lazy sequences, which cannot be stored.
     """
     size = 0
     depth = 0
     stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack and size <= cap:
+    while stack and size <= cap and depth <= depth_cap:
         item, level = stack.pop()
         depth = max(depth, level)
         if isinstance(item, str):

@@ -415,3 +415,27 @@ def test_within_limits_is_fine():
     names = {}
     execute("x = [0] * 100000\ny = 2**4095\nz = 'a' * 100000", names)
     assert len(names["x"]) == 100000 and names["y"] == 2**4095
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "big = list(range(100000))\nfor i in range(100000):\n    found = -1 in big",
+        "big = 'a' * 100000\nfor i in range(100000):\n    found = 'b' in big",
+        "big = list(range(100000))\nfor i in range(100000):\n    same = big == big[:]",
+        "big = [1] * 100000\nfor i in range(100000):\n    ok = all(big)",
+    ],
+)
+def test_linear_work_inside_builtins_is_charged(script):
+    with pytest.raises(ResourceLimitExceeded) as caught:
+        execute(script, {})
+    assert "steps" in caught.value.message
+
+
+def test_self_referencing_data_is_bounded():
+    names = {}
+    with pytest.raises(ResourceLimitExceeded):
+        execute("x = []\nx.append(x)", names)
+    with pytest.raises(ExpressionError):
+        execute("x = [1]\nx.append(x)\ny = str(x)", names)
+    assert names == {}
