@@ -110,10 +110,34 @@ def _specs(version_key: str, spec_doc: dict):
     return hit
 
 
+def _parents_first(workflow_dct: dict) -> dict:
+    """Order a serialised task map root-first.
+
+    SpiffWorkflow rebuilds a task's data from its parent's (the state stores deltas), so a parent
+    must be restored before its children. A JSON store may not keep key order (PostgreSQL's
+    JSONB sorts keys), so we never rely on it.
+    """
+    tasks = workflow_dct["tasks"]
+    ordered: dict = {}
+    queue = [workflow_dct["root"]]
+    while queue:
+        task_id = queue.pop(0)
+        task = tasks.get(task_id)
+        if task is None or task_id in ordered:
+            continue
+        ordered[task_id] = task
+        queue.extend(task["children"])
+    for task_id, task in tasks.items():  # anything unreachable keeps its place at the end
+        ordered.setdefault(task_id, task)
+    return {**workflow_dct, "tasks": ordered}
+
+
 def _restore_workflow(dct: dict, spec, subprocess_specs) -> BpmnWorkflow:
     # Mirrors SpiffWorkflow 3.2's BpmnWorkflowConverter.from_dict, minus restoring the specs.
-    dct = dict(dct)
-    dct["subprocesses"] = dict(dct.get("subprocesses", {}))
+    dct = _parents_first(dct)
+    dct["subprocesses"] = {
+        key: _parents_first(sub) for key, sub in dict(dct.get("subprocesses", {})).items()
+    }
     workflow = BpmnWorkflow(spec, subprocess_specs, deserializing=True)
     workflow.tasks = _WF_CONVERTER.mapping_from_dict(dct["tasks"], uuid.UUID, workflow=workflow)
     workflow.task_tree = workflow.tasks.get(uuid.UUID(dct["root"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,7 +39,8 @@ class ProcessInstance(db.Model):
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
     business_key: Mapped[str | None] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(20))  # running | completed | cancelled | error
-    state: Mapped[dict] = mapped_column(JsonDoc)
+    # Plain JSON, not JSONB: written on every step and never queried inside.
+    state: Mapped[dict] = mapped_column(JSON)
     # Optimistic concurrency: SQLAlchemy adds "WHERE version = :old" to every UPDATE.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ time, history events and outgoing messages. Callers commit once, through `unit_o
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime
 
 from sqlalchemy import select
@@ -212,6 +213,7 @@ def _queue_messages(session, instance, run: ProcessRun, actor, now: datetime) ->
     queued = []
     for message in run.drain_messages():
         row = Message(
+            id=uuid.uuid4(),  # known before the flush: the caller delivers it after commit
             name=message.name,
             correlation={"case": str(instance.case_id)},
             payload=message.payload if isinstance(message.payload, dict) else {"value": message.payload},
