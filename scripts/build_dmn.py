@@ -117,7 +117,7 @@ def afschalen():
          "Steunkring of netwerk nog niet ingericht"),
         (["", "", "", "", '"geen"'], ["False", q("nog geen ontvangende partij")],
          "Er is niemand om warm aan over te dragen"),
-        (["True", ">= 3", ">= 8", "True", 'in ["wijkteam", "poh_ggz", "nulde_lijn"]'],
+        (["True", ">= 3", ">= 8", "True", '!= "geen"'],
          ["True", q("klaar om af te schalen")], "Alle criteria gehaald"),
         (["", "", "", "", ""], ["False", q("onvoldoende gegevens")], "Vangnet"),
     ]

@@ -218,7 +218,7 @@ def opschalen() -> Process:
     escalation(p, "ut_wvggz_onderzoek", "bt_wvggz_onderzoek", '"P14D"', "Wvggz-onderzoek",
                8.5, row=1, side="top")
     p.xor("gw_na_wvggz", "", R, 10.5)
-    p.ior("gw_zorg_split", "Zorg inzetten", R, 11.5)
+    p.add_par("gw_zorg_split", "Zorg inzetten", R, 11.5)
     p.xor("gw_fact", "Bekend bij FACT?", F, 12.5)
     p.user("ut_bordbesluit", "Besluit FACT-bordoverleg", F, 13.5, "fact-bordbesluit.schema.json",
            "P1D", priority=90)
@@ -233,11 +233,15 @@ def opschalen() -> Process:
            "wachtlijstbemiddeling.schema.json", "P1W", priority=75)
     p.end("end_wachtlijstbemiddeling", "Bemiddeling afgerond", "verzekeraar", 15.5)
     p.xor("gw_fact_uit", "", F, 17.5)
+    p.xor("gw_verslaving", "Verslavingszorg nodig?", "verslavingszorg", 12.5)
+    p.xor("gw_verslaving_uit", "", "verslavingszorg", 17.5)
+    p.xor("gw_begeleiding", "Begeleiding nodig?", "begeleiding", 12.5)
+    p.xor("gw_begeleiding_uit", "", "begeleiding", 17.5)
     p.user("ut_verslavingszorg", "Verslavingszorg inzetten", "verslavingszorg", 15.5,
            "opschalen-verslavingszorg.schema.json", "P1W", priority=75)
     p.user("ut_begeleiding", "Begeleiding en wonen inzetten", "begeleiding", 15.5,
            "opschalen-begeleiding.schema.json", "P1W", priority=50)
-    p.ior("gw_zorg_join", "", R, 18.5)
+    p.add_par("gw_zorg_join", "", R, 18.5)
     p.user("ut_plan_herzien", "Gezamenlijk plan herzien met bewoner", R, 19.5,
            "opschalen-plan-herzien.schema.json", "P1W", priority=75,
            groups="wijkteam-regie,ggz-fact")
@@ -256,9 +260,15 @@ def opschalen() -> Process:
     f("gw_wvggz", "gw_na_wvggz", "nee", default=True)
     f("ut_wvggz_onderzoek", "gw_na_wvggz", via="h")
     f("gw_na_wvggz", "gw_zorg_split")
-    f("gw_zorg_split", "gw_fact", "ggz", "True")
-    f("gw_zorg_split", "ut_verslavingszorg", "verslavingszorg", "verslavingszorg_nodig == True")
-    f("gw_zorg_split", "ut_begeleiding", "begeleiding", "begeleiding_nodig == True")
+    f("gw_zorg_split", "gw_fact")
+    f("gw_zorg_split", "gw_verslaving")
+    f("gw_zorg_split", "gw_begeleiding")
+    f("gw_verslaving", "ut_verslavingszorg", "ja", "verslavingszorg_nodig == True")
+    f("gw_verslaving", "gw_verslaving_uit", "nee", default=True, via="below")
+    f("ut_verslavingszorg", "gw_verslaving_uit")
+    f("gw_begeleiding", "ut_begeleiding", "ja", "begeleiding_nodig == True")
+    f("gw_begeleiding", "gw_begeleiding_uit", "nee", default=True, via="below")
+    f("ut_begeleiding", "gw_begeleiding_uit")
     f("gw_fact", "ut_bordbesluit", "ja", "bekend_bij_fact == True")
     f("gw_fact", "ca_verwijzing", "nee", default=True)
     f("ut_bordbesluit", "gw_op_bord")
@@ -269,8 +279,8 @@ def opschalen() -> Process:
     f("ca_verwijzing", "gw_fact_uit", via="h")
     p.chain("bt_wachttijd_14w", "ut_wachtlijstbemiddeling", "end_wachtlijstbemiddeling")
     f("gw_fact_uit", "gw_zorg_join", via="h")
-    f("ut_verslavingszorg", "gw_zorg_join", via="h")
-    f("ut_begeleiding", "gw_zorg_join", via="h")
+    f("gw_verslaving_uit", "gw_zorg_join", via="h")
+    f("gw_begeleiding_uit", "gw_zorg_join", via="h")
     p.chain("gw_zorg_join", "ut_plan_herzien", "end_start_evaluatie")
     return p
 

@@ -153,6 +153,9 @@ class Process:
     def ior(self, id, name, lane, col, row=0):
         return self.add(Node(id, "inclusiveGateway", name, lane, col, row))
 
+    def add_par(self, id, name, lane, col, row=0):
+        return self.add(Node(id, "parallelGateway", name, lane, col, row))
+
     def boundary_timer(self, id, name, host, duration, slot=0, side=None):
         h = self.nodes[host]
         n = Node(id, "boundaryEvent", name, h.lane, h.col, h.row,
