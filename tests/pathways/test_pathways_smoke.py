@@ -464,3 +464,36 @@ def test_a_none_start_would_cancel_the_message_starts():
     state = {t.task_spec.bpmn_id: t.state for t in wf.get_tasks() if t.task_spec.bpmn_id}
     assert state["by_hand"] == TaskState.COMPLETED
     assert state["by_message"] == TaskState.CANCELLED
+
+
+# ------------------------------------------------------------------ persistence
+def roundtrip(run):
+    """Serialise and restore the workflow the way the service will store it."""
+    from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    run.wf = serializer.deserialize_json(serializer.serialize_json(run.wf))
+    return run
+
+
+def test_every_waiting_state_survives_serialisation(parser):
+    run = roundtrip(start_triage(parser, acute_signalen=["agressie"], urgentie="24u"))
+    assert run.waiting() == ["rt_crisis_beoordeeld"]
+    run.deliver(message("crisis-beoordeeld", {"uitkomst": "geen_acute_crisis",
+                                              "vervolg": "terug_naar_wijkteam"}))
+    assert roundtrip(run).ready() == ["ut_eerste_contact"]
+
+    up = roundtrip(start_opschalen(parser, bekend_bij_fact=False, begeleiding_nodig=True))
+    assert up.ready() == ["ut_begeleiding", "ut_intake"]
+    roundtrip(up).fire("bt_wachttijd_4w")
+    assert "ut_wachtlijstbemiddeling" in roundtrip(up).ready()
+
+    board = start_opschalen(parser)
+    board.complete("ut_bordbesluit", op_fact_bord=True, bord_reden="x")
+    roundtrip(board).fire("tm_dag")
+    assert roundtrip(board).ready() == ["ut_bordbespreking"]
+
+    learn = roundtrip(Run(parser, "leren"))
+    learn.fire("start_leren")
+    assert roundtrip(learn).ready() == ["ut_leersessie"]
