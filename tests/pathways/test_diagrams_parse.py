@@ -412,3 +412,26 @@ def test_reads_left_to_right(path):
     assert max(starts) < min(others)
     ends = [shapes[e.get("id")][0] for e in proc.iterfind("bpmn:endEvent", NS)]
     assert min(ends) > max(starts)
+
+
+@pytest.mark.parametrize("path", bpmn_files(), ids=lambda p: p.stem)
+def test_edges_do_not_run_through_other_shapes(path):
+    doc = xml(path)
+    proc = doc.find("bpmn:process", NS)
+    nodes = {el.get("id") for el in flow_nodes(proc)}
+    shapes = {s.get("bpmnElement"): bounds(s) for s in doc.iterfind(".//bpmndi:BPMNShape", NS)
+              if s.get("bpmnElement") in nodes}
+    attached = {b.get("id"): b.get("attachedToRef")
+                for b in proc.iterfind("bpmn:boundaryEvent", NS)}
+    for edge in doc.iterfind(".//bpmndi:BPMNEdge", NS):
+        flow = proc.find(f"bpmn:sequenceFlow[@id='{edge.get('bpmnElement')}']", NS)
+        ends = {flow.get("sourceRef"), flow.get("targetRef")}
+        ends |= {attached.get(e) for e in ends} | {b for b, h in attached.items() if h in ends}
+        pts = [(float(w.get("x")), float(w.get("y"))) for w in edge.iterfind("di:waypoint", NS)]
+        for sid, (x, y, w, h) in shapes.items():
+            if sid in ends:
+                continue
+            for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
+                hit = not (max(x1, x2) < x or min(x1, x2) > x + w
+                           or max(y1, y2) < y or min(y1, y2) > y + h)
+                assert not hit, f"{flow.get('id')} runs through {sid}"
