@@ -228,8 +228,15 @@ def _build_model(bundle, parser, file_name, key, process_el, camunda) -> Process
     user_tasks: dict[str, dict] = {}
     timers: dict[str, dict] = {}
     message_starts: list[str] = []
+    manual_start = False
+    start_lanes: set[str] = set()
     lanes: set[str] = set()
     all_specs = {key: spec, **subprocess_specs}
+    lanes_by_element = {
+        ref.text.strip(): ref.getparent().get("name")
+        for ref in process_el.iter(f"{{{BPMN_NS}}}flowNodeRef")
+        if ref.text
+    }
     for process_id, process_spec in all_specs.items():
         for task_spec in process_spec.task_specs.values():
             lane = getattr(task_spec, "lane", None)
@@ -245,12 +252,14 @@ def _build_model(bundle, parser, file_name, key, process_el, camunda) -> Process
                     "name": task_spec.bpmn_name,
                     "expression": definition.expression,
                 }
-            if (
-                process_id == key
-                and isinstance(task_spec, StartEvent)
-                and isinstance(definition, MessageEventDefinition)
-            ):
-                message_starts.append(definition.name)
+            if process_id == key and isinstance(task_spec, StartEvent):
+                start_lane = lane or lanes_by_element.get(task_spec.name)
+                if start_lane:
+                    start_lanes.add(start_lane)
+                if isinstance(definition, MessageEventDefinition):
+                    message_starts.append(definition.name)
+                elif definition is None or type(definition).__name__ == "NoneEventDefinition":
+                    manual_start = True
 
     forms_used = sorted({m["form"] for tasks in user_tasks.values() for m in tasks.values() if m["form"]})
     process_camunda = camunda.get(key, {})
@@ -258,6 +267,9 @@ def _build_model(bundle, parser, file_name, key, process_el, camunda) -> Process
         "user_tasks": user_tasks,
         "timers": timers,
         "message_starts": sorted(set(message_starts)),
+        # Without a plain start event, starting "by hand" sends the first start message.
+        "manual_start": manual_start,
+        "start_lanes": sorted(start_lanes),
         "messages_caught": sorted(_message_names(all_specs, catching=True)),
         "messages_thrown": sorted(_message_names(all_specs, catching=False)),
         "lanes": sorted(lanes),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -63,9 +64,20 @@ def start_instance(
     return _reload(instance_id)
 
 
+@dataclass(frozen=True)
+class StartMessage:
+    name: str
+    payload: dict
+
+
 def _create(session, definition, case, actor, business_key, variables, message=None):
     """Create and run a new instance inside the caller's transaction."""
     now = clock.now()
+    meta = definition.meta
+    if message is None and not meta.get("manual_start", True) and meta.get("message_starts"):
+        # SpiffWorkflow cancels message starts when a plain start exists, so pathways that must
+        # also start on a message have none: a start by hand delivers their start message.
+        message = StartMessage(meta["message_starts"][0], dict(variables))
     try:
         run = ProcessRun.start(definition.content_hash, definition.spec, variables)
         run.run()
