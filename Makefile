@@ -12,7 +12,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+NODE_STAMP := node_modules/.installed-stamp
+
+# Front-end libraries (bpmn-js, Swagger UI) come from the npm registry, pinned by the lock file;
+# install scripts are off (no analytics or downloads at install time).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 run: install
 	$(BIN)/zorgpad db upgrade
