@@ -26,6 +26,8 @@ def load_config(instance_path: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ZORGPAD_PROCESSES_DIR": env.get("ZORGPAD_PROCESSES_DIR", str(PROJECT_ROOT / "processes")),
         "ZORGPAD_FORMS_DIR": env.get("ZORGPAD_FORMS_DIR", str(PROJECT_ROOT / "forms")),
+        # Front-end libraries installed from the npm lock file (bpmn-js, Swagger UI).
+        "ZORGPAD_NODE_MODULES": env.get("ZORGPAD_NODE_MODULES", str(PROJECT_ROOT / "node_modules")),
         "ZORGPAD_MIGRATIONS_DIR": env.get("ZORGPAD_MIGRATIONS_DIR", str(PROJECT_ROOT / "migrations")),
         # Start a timer/message worker thread inside the web process (embedded default only).
         "ZORGPAD_EMBEDDED_WORKER": env.get("ZORGPAD_EMBEDDED_WORKER", "0") == "1",

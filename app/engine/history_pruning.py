@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from SpiffWorkflow.util.task import TaskState
 
-PRUNE_AT_DEPTH = 64
+PRUNE_AT_DEPTH = 24
 
 
 def prune_finished_history(workflow, min_depth: int = PRUNE_AT_DEPTH) -> int:
