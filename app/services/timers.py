@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -10,42 +11,57 @@ from ..engine import EngineError, clock
 from ..models import ProcessInstance
 from . import deliveries
 from .actors import SYSTEM
+from .errors import Conflict
 from .runs import history, load_run, save_run
 from .unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
+RETRY_DELAY = timedelta(minutes=1)
 
 
 def fire_due_timers(limit: int = 100) -> int:
     """Step every instance whose next timer is due; returns how many instances were stepped."""
     stepped = 0
     for _ in range(limit):
-        message_ids: list = []
-        with unit_of_work() as session:
-            now = clock.now()
-            instance = session.execute(
-                select(ProcessInstance)
-                .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
-                .order_by(ProcessInstance.next_timer_at)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            ).scalar_one_or_none()
-            if instance is None:
-                break
-            run = load_run(instance)
-            try:
-                run.fire_due_timers()
-            except EngineError as exc:
-                _mark_incident(session, instance, exc)
-            else:
-                message_ids = [m.id for m in save_run(session, instance, run, SYSTEM)]
-                if instance.next_timer_at is not None and instance.next_timer_at <= now:
-                    # The engine did not consume it (e.g. the timer's task was already done).
-                    log.warning("timer of %s still due after firing; rescheduling", instance.id)
-                    instance.next_timer_at = None
+        try:
+            message_ids = _fire_next()
+        except Conflict:
+            # Another worker stepped this instance at the same moment; its result stands.
+            log.info("timer round lost a race; moving on")
+            continue
+        if message_ids is None:
+            break
         stepped += 1
         deliveries.deliver_now(message_ids)
     return stepped
+
+
+def _fire_next() -> list | None:
+    """Fire the earliest due instance's timers; None when nothing is due."""
+    with unit_of_work() as session:
+        now = clock.now()
+        instance = session.execute(
+            select(ProcessInstance)
+            # Strictly earlier: SpiffWorkflow fires a timer only once its due time has passed.
+            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at < now)
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).scalar_one_or_none()
+        if instance is None:
+            return None
+        run = load_run(instance)
+        try:
+            run.fire_due_timers()
+        except EngineError as exc:
+            _mark_incident(session, instance, exc)
+            return []
+        message_ids = [m.id for m in save_run(session, instance, run, SYSTEM)]
+        if instance.next_timer_at is not None and instance.next_timer_at < now:
+            # Not consumed by the engine: look again a little later rather than spin or lose it.
+            log.warning("timer of instance %s still due after firing; retrying later", instance.id)
+            instance.next_timer_at = now + RETRY_DELAY
+    return message_ids
 
 
 def _mark_incident(session, instance: ProcessInstance, exc: EngineError) -> None:

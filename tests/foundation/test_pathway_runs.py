@@ -245,3 +245,34 @@ def test_loop_runs_past_the_engine_depth_limit_with_constant_state(deploy, db, c
 
     assert load_run(done).data["passes"] == 600
     assert late <= early * 1.1  # bounded: the loop's history is not kept in the state
+
+
+def test_two_workers_fire_every_due_timer_exactly_once(deploy, db, clock, app):
+    deploy("escalation.bpmn")
+    started = [instances.start_instance("escalation", actor=ANNA).id for _ in range(12)]
+    clock.advance(days=3)
+    db.session.remove()
+    from app.engine.clock import using_clock
+
+    def work():
+        with app.app_context(), using_clock(clock):
+            from app.extensions import db as database
+
+            try:
+                timers.fire_due_timers()
+            finally:
+                database.session.remove()
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    fired = db.session.execute(
+        select(HistoryEvent.instance_id).where(HistoryEvent.kind == "timer_fired")
+    ).scalars().all()
+    assert sorted(fired) == sorted(started)  # each instance's timer fired once, none twice
+    escalations = db.session.execute(
+        select(func.count()).select_from(HumanTask).where(HumanTask.element_id == "escalate")
+    ).scalar()
+    assert escalations == len(started)
