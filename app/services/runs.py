@@ -170,30 +170,11 @@ def _sync_timers(session, instance, run: ProcessRun, now: datetime) -> None:
             row.status = "fired" if fired else "cancelled"
             row.fired_at = now if fired else None
             if fired:
-                history(
-                    session,
-                    instance,
-                    "timer_fired",
-                    None,
-                    element_id=row.element_id,
-                    element_name=row.name,
-                    element_type="TimerEvent",
-                    task_id=row.id,
-                    data={"dueAt": row.due_at.isoformat()},
-                )
+                _timer_fired(session, instance, row)
         elif view.due_at != row.due_at:
             # A cycle timer moved on to its next occurrence.
+            _timer_fired(session, instance, row)
             row.due_at = view.due_at
-            history(
-                session,
-                instance,
-                "timer_fired",
-                None,
-                element_id=row.element_id,
-                element_name=row.name,
-                element_type="TimerEvent",
-                task_id=row.id,
-            )
     for timer_id, view in waiting.items():
         if timer_id not in pending:
             session.add(
@@ -207,6 +188,20 @@ def _sync_timers(session, instance, run: ProcessRun, now: datetime) -> None:
                 )
             )
     instance.next_timer_at = min((v.due_at for v in waiting.values()), default=None)
+
+
+def _timer_fired(session, instance, row: Timer) -> None:
+    history(
+        session,
+        instance,
+        "timer_fired",
+        None,
+        element_id=row.element_id,
+        element_name=row.name,
+        element_type="TimerEvent",
+        task_id=row.id,
+        data={"dueAt": row.due_at.isoformat()},
+    )
 
 
 def _queue_messages(session, instance, run: ProcessRun, actor, now: datetime) -> list[Message]:
