@@ -249,8 +249,7 @@ class _Checker:
         self.visit(node.value)
         spec = node.format_spec
         if spec is not None and not (
-            isinstance(spec, ast.JoinedStr)
-            and all(isinstance(part, ast.Constant) for part in spec.values)
+            isinstance(spec, ast.JoinedStr) and all(isinstance(part, ast.Constant) for part in spec.values)
         ):
             self.refuse(node, "an f-string format spec must be fixed text")
         return False
@@ -569,9 +568,7 @@ class _Interpreter:
         """Bind `value` to `target`; `scope` is a comprehension's own variables, else None."""
         if scope is None and is_lazy(value):
             # It would outlive the run (and its budget) in task data.
-            raise EvaluationError(
-                f"a {lib.type_name(value)} cannot be stored; wrap it in list(...)"
-            )
+            raise EvaluationError(f"a {lib.type_name(value)} cannot be stored; wrap it in list(...)")
         if isinstance(target, ast.Name):
             (self.names if scope is None else scope)[target.id] = value
         elif isinstance(target, ast.Subscript):
@@ -582,9 +579,7 @@ class _Interpreter:
         else:  # tuple/list unpacking
             items = lib.materialize(value)
             if len(items) != len(target.elts):
-                raise EvaluationError(
-                    f"cannot unpack {len(items)} values into {len(target.elts)} targets"
-                )
+                raise EvaluationError(f"cannot unpack {len(items)} values into {len(target.elts)} targets")
             for element, item in zip(target.elts, items, strict=True):
                 self.assign(element, item, scope, env)
 

@@ -322,6 +322,8 @@ def _user_task_meta(bundle, file_name, task_spec, camunda_attrs: dict) -> dict:
         "candidate_users": users,
         "assignee": camunda_attrs.get("assignee") or properties.get("assignee"),
         "form": PurePath(form).name if form else None,
+        # Data the service fills in when the task opens (e.g. cases gathered across instances).
+        "data_source": properties.get("dataSource"),
         "due": camunda_attrs.get("dueDate") or properties.get("dueDate"),
         "priority": camunda_attrs.get("priority") or properties.get("priority"),
         "documentation": getattr(task_spec, "documentation", None),

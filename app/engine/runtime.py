@@ -135,9 +135,7 @@ def _parents_first(workflow_dct: dict) -> dict:
 def _restore_workflow(dct: dict, spec, subprocess_specs) -> BpmnWorkflow:
     # Mirrors SpiffWorkflow 3.2's BpmnWorkflowConverter.from_dict, minus restoring the specs.
     dct = _parents_first(dct)
-    dct["subprocesses"] = {
-        key: _parents_first(sub) for key, sub in dict(dct.get("subprocesses", {})).items()
-    }
+    dct["subprocesses"] = {key: _parents_first(sub) for key, sub in dict(dct.get("subprocesses", {})).items()}
     workflow = BpmnWorkflow(spec, subprocess_specs, deserializing=True)
     workflow.tasks = _WF_CONVERTER.mapping_from_dict(dct["tasks"], uuid.UUID, workflow=workflow)
     workflow.task_tree = workflow.tasks.get(uuid.UUID(dct["root"]))
@@ -238,6 +236,13 @@ class ProcessRun:
                     self.run()
                     return True
         return False
+
+    def set_task_data(self, task_id: uuid.UUID, values: dict) -> None:
+        """Put service-provided values into an open human task's data (shown in its form)."""
+        task = self.workflow.get_task_from_id(task_id)
+        if task is None or task.state != TaskState.READY:
+            raise UnknownTask(f"task {task_id} is not open")
+        task.data.update(copy.deepcopy(values))
 
     def cancel(self) -> None:
         self.workflow.cancel()

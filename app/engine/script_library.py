@@ -138,9 +138,7 @@ def _range(*args: int) -> range:
         size = None
     if size is not None and size <= limit:
         return result
-    raise ResourceLimitExceeded(
-        f"range of {size or 'too many'} numbers exceeds the limit of {limit}"
-    )
+    raise ResourceLimitExceeded(f"range of {size or 'too many'} numbers exceeds the limit of {limit}")
 
 
 def _enumerate(iterable: Any, start: int = 0) -> enumerate:
@@ -164,9 +162,7 @@ def _date(year: int, month: int, day: int) -> date:
     return date(year, month, day)
 
 
-def _datetime(
-    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
-) -> datetime:
+def _datetime(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 

@@ -87,9 +87,7 @@ class Budget:
         if self.steps >= self._next_clock_check:
             self._next_clock_check = self.steps + _CLOCK_EVERY
             if time.monotonic() > self._deadline:
-                raise ResourceLimitExceeded(
-                    f"script runs longer than {self.limits.max_seconds} seconds"
-                )
+                raise ResourceLimitExceeded(f"script runs longer than {self.limits.max_seconds} seconds")
 
     def bulk(self, elements: int) -> None:
         """Charge work done inside a builtin over `elements` items."""
@@ -105,8 +103,7 @@ class Budget:
     def check_int_bits(self, bits: int) -> None:
         if bits > self.limits.max_int_bits:
             raise ResourceLimitExceeded(
-                f"number would need about {bits} bits, more than the limit of "
-                f"{self.limits.max_int_bits}"
+                f"number would need about {bits} bits, more than the limit of {self.limits.max_int_bits}"
             )
 
     def guard(self, value: Any) -> Any:

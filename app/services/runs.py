@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..engine import ProcessRun, clock, task_attributes
 from ..models import HistoryEvent, HumanTask, Message, ProcessInstance, TaskCandidate, Timer
+from . import data_sources
 from .actors import Actor
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime) 
         if task_id in open_rows:
             continue
         meta = meta_all.get(view.process_id, {}).get(view.element_id, {})
+        if meta.get("data_source"):
+            run.set_task_data(task_id, data_sources.provide(meta["data_source"], session, now))
         row = HumanTask(
             id=task_id,
             instance_id=instance.id,

@@ -31,8 +31,7 @@ def flow(id_, source, target, condition=None):
             f"{escape(condition)}</bpmn:conditionExpression>"
         )
     return (
-        f'<bpmn:sequenceFlow id="{id_}" sourceRef="{source}" targetRef="{target}">'
-        f"{body}</bpmn:sequenceFlow>"
+        f'<bpmn:sequenceFlow id="{id_}" sourceRef="{source}" targetRef="{target}">{body}</bpmn:sequenceFlow>'
     )
 
 

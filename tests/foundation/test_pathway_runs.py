@@ -268,9 +268,11 @@ def test_two_workers_fire_every_due_timer_exactly_once(deploy, db, clock, app):
         w.start()
     for w in workers:
         w.join(120)
-    fired = db.session.execute(
-        select(HistoryEvent.instance_id).where(HistoryEvent.kind == "timer_fired")
-    ).scalars().all()
+    fired = (
+        db.session.execute(select(HistoryEvent.instance_id).where(HistoryEvent.kind == "timer_fired"))
+        .scalars()
+        .all()
+    )
     assert sorted(fired) == sorted(started)  # each instance's timer fired once, none twice
     escalations = db.session.execute(
         select(func.count()).select_from(HumanTask).where(HumanTask.element_id == "escalate")

@@ -24,10 +24,9 @@ def _attach_camunda_attrs(parser):
         for proc in xml(path).iterfind(".//bpmn:process", NS):
             for el in proc.iterfind(".//bpmn:userTask", NS):
                 attrs[proc.get("id"), el.get("id")] = {
-                    k: el.get(CAMUNDA + k) for k in ("dueDate", "priority")}
+                    k: el.get(CAMUNDA + k) for k in ("dueDate", "priority")
+                }
     for pid in PROCESS_IDS:
         for spec in parser.get_spec(pid).task_specs.values():
             if (pid, spec.bpmn_id) in attrs:
                 spec._zorgpad_attrs = attrs[pid, spec.bpmn_id]
-
-

@@ -27,11 +27,29 @@ NS = {
 }
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
 PROCESS_IDS = ["triage", "crisisbeoordeling", "opschalen", "verwijzing", "afschalen", "leren"]
-GROUPS = {"resident", "reporter", "wijkteam-triage", "wijkteam-regie", "peer-expert",
-          "ggd-meldpunt", "ggz-fact", "ggz-crisis", "verslavingszorg", "begeleiding",
-          "gemeente-wmo", "gemeente-wvggz", "verzekeraar"}
-MESSAGES = {"melding", "crisismelding", "crisis-beoordeeld", "opschaalverzoek",
-            "terugvalsignaal", "start-evaluatie"}
+GROUPS = {
+    "resident",
+    "reporter",
+    "wijkteam-triage",
+    "wijkteam-regie",
+    "peer-expert",
+    "ggd-meldpunt",
+    "ggz-fact",
+    "ggz-crisis",
+    "verslavingszorg",
+    "begeleiding",
+    "gemeente-wmo",
+    "gemeente-wvggz",
+    "verzekeraar",
+}
+MESSAGES = {
+    "melding",
+    "crisismelding",
+    "crisis-beoordeeld",
+    "opschaalverzoek",
+    "terugvalsignaal",
+    "start-evaluatie",
+}
 
 
 def bpmn_files():
@@ -59,10 +77,19 @@ def add_working_days(d, n):
     return d
 
 
-HELPERS = {"now": lambda: datetime.now(UTC), "today": date.today,
-           "add_days": add_days, "add_working_days": add_working_days,
-           "len": len, "min": min, "max": max, "sum": sum, "any": any, "all": all,
-           "sorted": sorted}
+HELPERS = {
+    "now": lambda: datetime.now(UTC),
+    "today": date.today,
+    "add_days": add_days,
+    "add_working_days": add_working_days,
+    "len": len,
+    "min": min,
+    "max": max,
+    "sum": sum,
+    "any": any,
+    "all": all,
+    "sorted": sorted,
+}
 
 
 def evaluate(expr: str, data: dict):
@@ -83,8 +110,11 @@ class Run:
         self.events.extend(self.wf.get_events())
 
     def user_tasks(self):
-        return [t for t in self.wf.get_tasks(state=TaskState.READY, manual=True)
-                if t.task_spec.__class__.__name__ == "UserTask"]
+        return [
+            t
+            for t in self.wf.get_tasks(state=TaskState.READY, manual=True)
+            if t.task_spec.__class__.__name__ == "UserTask"
+        ]
 
     def ready(self):
         return sorted(t.task_spec.bpmn_id for t in self.user_tasks())
@@ -104,13 +134,13 @@ class Run:
         return t
 
     def waiting(self):
-        return sorted(t.task_spec.bpmn_id for t in self.wf.get_tasks(state=TaskState.WAITING)
-                      if t.task_spec.bpmn_id)
+        return sorted(
+            t.task_spec.bpmn_id for t in self.wf.get_tasks(state=TaskState.WAITING) if t.task_spec.bpmn_id
+        )
 
     def fire(self, bpmn_id):
         """Make one waiting timer due now (as if its time had passed) and run on."""
-        hits = [t for t in self.wf.get_tasks(state=TaskState.WAITING)
-                if t.task_spec.bpmn_id == bpmn_id]
+        hits = [t for t in self.wf.get_tasks(state=TaskState.WAITING) if t.task_spec.bpmn_id == bpmn_id]
         assert hits, f"timer {bpmn_id} not waiting; waiting: {self.waiting()}"
         for t in hits:
             definition = t.task_spec.event_definition
@@ -159,15 +189,64 @@ def check_task_expressions(task):
                 assert isinstance(result, datetime)
 
 
-SAFE_CALLS = {"len", "min", "max", "sum", "any", "all", "sorted", "now", "today", "add_days",
-              "add_working_days"}
+SAFE_CALLS = {
+    "len",
+    "min",
+    "max",
+    "sum",
+    "any",
+    "all",
+    "sorted",
+    "now",
+    "today",
+    "add_days",
+    "add_working_days",
+}
 SAFE_METHODS = {"get", "keys", "values", "items"}
-SAFE_NODES = (ast.Module, ast.Expression, ast.Expr, ast.Assign, ast.AugAssign, ast.For,
-              ast.If, ast.IfExp, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub,
-              ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.FloorDiv,
-              ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In,
-              ast.NotIn, ast.Is, ast.IsNot, ast.Name, ast.Load, ast.Store, ast.Constant,
-              ast.Dict, ast.List, ast.Tuple, ast.Subscript, ast.Call, ast.Attribute)
+SAFE_NODES = (
+    ast.Module,
+    ast.Expression,
+    ast.Expr,
+    ast.Assign,
+    ast.AugAssign,
+    ast.For,
+    ast.If,
+    ast.IfExp,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Mod,
+    ast.FloorDiv,
+    ast.Compare,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+    ast.NotIn,
+    ast.Is,
+    ast.IsNot,
+    ast.Name,
+    ast.Load,
+    ast.Store,
+    ast.Constant,
+    ast.Dict,
+    ast.List,
+    ast.Tuple,
+    ast.Subscript,
+    ast.Call,
+    ast.Attribute,
+)
 
 
 def assert_safe(code: str, mode="eval"):

@@ -23,10 +23,26 @@ from .helpers import (
 )
 
 WIDGETS = {"textarea", "radio", "select", "scale", "checkbox", "date", "repeat"}
-FLOW_NODES = ("startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent",
-              "boundaryEvent", "userTask", "scriptTask", "businessRuleTask", "serviceTask",
-              "sendTask", "receiveTask", "callActivity", "task", "subProcess",
-              "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway")
+FLOW_NODES = (
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "userTask",
+    "scriptTask",
+    "businessRuleTask",
+    "serviceTask",
+    "sendTask",
+    "receiveTask",
+    "callActivity",
+    "task",
+    "subProcess",
+    "exclusiveGateway",
+    "inclusiveGateway",
+    "parallelGateway",
+    "eventBasedGateway",
+)
 WD = "=add_working_days(now(), {})"
 
 # Due norms from domain.md (and the escalation timers that guard them)
@@ -51,9 +67,8 @@ TIMERS = {
     ("triage", "bt_wmo_besluit"): '"P2W"',
     ("triage", "bt_wvggz_onderzoek"): '"P14D"',
     ("triage", "tm_vervolg_4w"): '"P4W"',
-    ("crisisbeoordeling", "bt_crisisbeoordeling"):
-        '"PT1H" if crisismelding["urgentie"] == "1u" else "PT4H" '
-        'if crisismelding["urgentie"] == "4u" else "PT24H"',
+    ("crisisbeoordeling", "bt_crisisbeoordeling"): '"PT1H" if crisismelding["urgentie"] == "1u" else "PT4H" '
+    'if crisismelding["urgentie"] == "4u" else "PT24H"',
     ("opschalen", "bt_signaal"): '"P1D"',
     ("opschalen", "bt_wvggz_onderzoek"): '"P14D"',
     ("opschalen", "tm_dag"): '"P1D"',
@@ -79,8 +94,14 @@ def local(el):
 
 
 def flow_nodes(proc):
-    return [el for el in proc.iter() if isinstance(el.tag, str) and "}" in el.tag
-            and local(el) in FLOW_NODES and el.tag.startswith("{" + NS["bpmn"])]
+    return [
+        el
+        for el in proc.iter()
+        if isinstance(el.tag, str)
+        and "}" in el.tag
+        and local(el) in FLOW_NODES
+        and el.tag.startswith("{" + NS["bpmn"])
+    ]
 
 
 def all_user_tasks():
@@ -97,8 +118,7 @@ def form_file(ut):
 # ------------------------------------------------------------------ parsing
 def test_every_file_is_expected():
     assert {p.stem for p in bpmn_files()} == set(PROCESS_IDS)
-    assert {p.name for p in dmn_files()} >= {"triage-urgentie-route.dmn",
-                                             "afschalen-gereedheid.dmn"}
+    assert {p.name for p in dmn_files()} >= {"triage-urgentie-route.dmn", "afschalen-gereedheid.dmn"}
 
 
 @pytest.mark.parametrize("pid", PROCESS_IDS)
@@ -112,8 +132,11 @@ def test_process_parses(parser, pid):
 
 def test_every_business_rule_task_finds_its_decision(parser):
     decisions = {d.get("id") for f in dmn_files() for d in xml(f).iterfind("dmn:decision", NS)}
-    called = {el.text for _p, _d, proc in processes()
-              for el in proc.iterfind(".//spiffworkflow:calledDecisionId", NS)}
+    called = {
+        el.text
+        for _p, _d, proc in processes()
+        for el in proc.iterfind(".//spiffworkflow:calledDecisionId", NS)
+    }
     assert called == {"triage_urgentie_route", "afschalen_gereedheid"}
     assert called <= decisions
 
@@ -130,13 +153,14 @@ def test_dmn_tables_are_first_or_unique_and_safe():
                 assert len(entries) == n_in
                 for e in entries:
                     if e.text and e.text != "-":
-                        assert_safe(e.text if e.text.lstrip()[0] not in "<>=!i" else
-                                    "x " + e.text)
+                        assert_safe(e.text if e.text.lstrip()[0] not in "<>=!i" else "x " + e.text)
                 for e in rule.iterfind("dmn:outputEntry/dmn:text", NS):
                     ast.literal_eval(e.text)
             last = table.findall("dmn:rule", NS)[-1]
-            assert all(not (e.text or "").strip() or e.text == "-"
-                       for e in last.findall("dmn:inputEntry/dmn:text", NS)), "needs a catch-all"
+            assert all(
+                not (e.text or "").strip() or e.text == "-"
+                for e in last.findall("dmn:inputEntry/dmn:text", NS)
+            ), "needs a catch-all"
 
 
 # ------------------------------------------------------------------ lanes and groups
@@ -220,10 +244,21 @@ def test_every_form_is_used():
 
 
 def test_zrm_fields_are_codes_scored_1_to_5_without_matrix_texts():
-    codes = {"financien", "werk_opleiding", "tijdsbesteding", "huiselijke_relaties",
-             "huisvesting", "geestelijke_gezondheid", "lichamelijke_gezondheid",
-             "middelengebruik", "adl_basis", "adl_instrumenteel", "sociaal_netwerk",
-             "maatschappelijke_participatie", "justitie"}
+    codes = {
+        "financien",
+        "werk_opleiding",
+        "tijdsbesteding",
+        "huiselijke_relaties",
+        "huisvesting",
+        "geestelijke_gezondheid",
+        "lichamelijke_gezondheid",
+        "middelengebruik",
+        "adl_basis",
+        "adl_instrumenteel",
+        "sociaal_netwerk",
+        "maatschappelijke_participatie",
+        "justitie",
+    }
     for name in ("triage-vraagverkenning", "afschalen-evaluatie"):
         zrm = json.loads((FORMS / f"{name}.schema.json").read_text())["properties"]["zrm"]
         assert set(zrm["properties"]) == codes
@@ -261,8 +296,10 @@ def test_timers_follow_the_norms_and_boundaries_do_not_cancel():
                 out = proc.find(f"bpmn:sequenceFlow[@sourceRef='{event.get('id')}']", NS)
                 target = proc.find(f"*[@id='{out.get('targetRef')}']")
                 assert local(target) == "userTask"
-                assert ("Escaleren naar regievoerder" in target.get("name")
-                        or form_file(target) == "wachtlijstbemiddeling.schema.json")
+                assert (
+                    "Escaleren naar regievoerder" in target.get("name")
+                    or form_file(target) == "wachtlijstbemiddeling.schema.json"
+                )
             try:
                 value = ast.literal_eval(expr)
             except ValueError:
@@ -276,8 +313,11 @@ def test_timers_follow_the_norms_and_boundaries_do_not_cancel():
 
 def test_escalation_tasks_are_for_the_case_director():
     for _path, _doc, proc in processes():
-        lane_of = {r.text: lane.get("name") for lane in proc.iterfind(".//bpmn:lane", NS)
-                   for r in lane.iterfind("bpmn:flowNodeRef", NS)}
+        lane_of = {
+            r.text: lane.get("name")
+            for lane in proc.iterfind(".//bpmn:lane", NS)
+            for r in lane.iterfind("bpmn:flowNodeRef", NS)
+        }
         for ut in proc.iterfind("bpmn:userTask", NS):
             if ut.get("name").startswith("Escaleren naar regievoerder"):
                 assert lane_of[ut.get("id")] == "wijkteam-regie"
@@ -340,7 +380,7 @@ def on_border(pt, box, tol=1.5):
     x, y = pt
     bx, by, bw, bh = box
     inside = bx - tol <= x <= bx + bw + tol and by - tol <= y <= by + bh + tol
-    edge = (min(abs(x - bx), abs(x - bx - bw)) <= tol or min(abs(y - by), abs(y - by - bh)) <= tol)
+    edge = min(abs(x - bx), abs(x - bx - bw)) <= tol or min(abs(y - by), abs(y - by - bh)) <= tol
     return inside and edge
 
 
@@ -355,9 +395,10 @@ def test_di_is_complete_and_connected(path):
     doc = xml(path)
     proc = doc.find("bpmn:process", NS)
     shapes = {s.get("bpmnElement"): bounds(s) for s in doc.iterfind(".//bpmndi:BPMNShape", NS)}
-    edges = {e.get("bpmnElement"): [(float(w.get("x")), float(w.get("y")))
-                                    for w in e.iterfind("di:waypoint", NS)]
-             for e in doc.iterfind(".//bpmndi:BPMNEdge", NS)}
+    edges = {
+        e.get("bpmnElement"): [(float(w.get("x")), float(w.get("y"))) for w in e.iterfind("di:waypoint", NS)]
+        for e in doc.iterfind(".//bpmndi:BPMNEdge", NS)
+    }
     plane = doc.find(".//bpmndi:BPMNPlane", NS)
     assert plane.get("bpmnElement") == doc.find("bpmn:collaboration", NS).get("id")
     needed = [el.get("id") for el in flow_nodes(proc)]
@@ -381,8 +422,7 @@ def test_layout_has_no_overlaps_and_fits_lanes(path):
     proc = doc.find("bpmn:process", NS)
     shapes = {s.get("bpmnElement"): bounds(s) for s in doc.iterfind(".//bpmndi:BPMNShape", NS)}
     pool = shapes[doc.find(".//bpmn:participant", NS).get("id")]
-    boundary = {b.get("id"): b.get("attachedToRef")
-                for b in proc.iterfind("bpmn:boundaryEvent", NS)}
+    boundary = {b.get("id"): b.get("attachedToRef") for b in proc.iterfind("bpmn:boundaryEvent", NS)}
     lanes = proc.findall("bpmn:laneSet/bpmn:lane", NS)
     lane_boxes = [shapes[lane.get("id")] for lane in lanes]
     for a, b in zip(lane_boxes, lane_boxes[1:], strict=False):
@@ -394,7 +434,7 @@ def test_layout_has_no_overlaps_and_fits_lanes(path):
         for i, a in enumerate(ids):
             x, y, w, h = shapes[a]
             assert lx <= x and x + w <= lx + lw and ly <= y and y + h <= ly + lh, a
-            for b in ids[i + 1:]:
+            for b in ids[i + 1 :]:
                 assert not overlap(shapes[a], shapes[b]), (a, b)
     for bid, host in boundary.items():
         x, y, w, h = shapes[bid]
@@ -419,10 +459,12 @@ def test_edges_do_not_run_through_other_shapes(path):
     doc = xml(path)
     proc = doc.find("bpmn:process", NS)
     nodes = {el.get("id") for el in flow_nodes(proc)}
-    shapes = {s.get("bpmnElement"): bounds(s) for s in doc.iterfind(".//bpmndi:BPMNShape", NS)
-              if s.get("bpmnElement") in nodes}
-    attached = {b.get("id"): b.get("attachedToRef")
-                for b in proc.iterfind("bpmn:boundaryEvent", NS)}
+    shapes = {
+        s.get("bpmnElement"): bounds(s)
+        for s in doc.iterfind(".//bpmndi:BPMNShape", NS)
+        if s.get("bpmnElement") in nodes
+    }
+    attached = {b.get("id"): b.get("attachedToRef") for b in proc.iterfind("bpmn:boundaryEvent", NS)}
     for edge in doc.iterfind(".//bpmndi:BPMNEdge", NS):
         flow = proc.find(f"bpmn:sequenceFlow[@id='{edge.get('bpmnElement')}']", NS)
         ends = {flow.get("sourceRef"), flow.get("targetRef")}
@@ -432,6 +474,5 @@ def test_edges_do_not_run_through_other_shapes(path):
             if sid in ends:
                 continue
             for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
-                hit = not (max(x1, x2) < x or min(x1, x2) > x + w
-                           or max(y1, y2) < y or min(y1, y2) > y + h)
+                hit = not (max(x1, x2) < x or min(x1, x2) > x + w or max(y1, y2) < y or min(y1, y2) > y + h)
                 assert not hit, f"{flow.get('id')} runs through {sid}"

@@ -13,15 +13,38 @@ from SpiffWorkflow.util.task import TaskState
 
 from .helpers import NS, Run, bpmn_files, evaluate, message, xml
 
-ZRM_OK = {k: 4 for k in (
-    "financien", "werk_opleiding", "tijdsbesteding", "huiselijke_relaties", "huisvesting",
-    "geestelijke_gezondheid", "lichamelijke_gezondheid", "middelengebruik", "adl_basis",
-    "adl_instrumenteel", "sociaal_netwerk", "maatschappelijke_participatie", "justitie")}
-PG = {"lichaamsfuncties": 6, "mentaal_welbevinden": 5, "zingeving": 6,
-      "kwaliteit_van_leven": 5, "meedoen": 4, "dagelijks_functioneren": 6}
-MELDING = {"bewoner": {"naam": "A. Bewoner", "telefoon": "0600000000"},
-           "vraag_eigen_woorden": "Ik red het niet meer met de post en de buren",
-           "melder_rol": "huisarts", "toestemming_bewoner": "ja"}
+ZRM_OK = {
+    k: 4
+    for k in (
+        "financien",
+        "werk_opleiding",
+        "tijdsbesteding",
+        "huiselijke_relaties",
+        "huisvesting",
+        "geestelijke_gezondheid",
+        "lichamelijke_gezondheid",
+        "middelengebruik",
+        "adl_basis",
+        "adl_instrumenteel",
+        "sociaal_netwerk",
+        "maatschappelijke_participatie",
+        "justitie",
+    )
+}
+PG = {
+    "lichaamsfuncties": 6,
+    "mentaal_welbevinden": 5,
+    "zingeving": 6,
+    "kwaliteit_van_leven": 5,
+    "meedoen": 4,
+    "dagelijks_functioneren": 6,
+}
+MELDING = {
+    "bewoner": {"naam": "A. Bewoner", "telefoon": "0600000000"},
+    "vraag_eigen_woorden": "Ik red het niet meer met de post en de buren",
+    "melder_rol": "huisarts",
+    "toestemming_bewoner": "ja",
+}
 
 
 def lanes():
@@ -61,11 +84,17 @@ def through_intake(parser, zrm=None, vier_d=("praktisch",), **extra):
     assert "bt_eerste_contact" in run.waiting()
     run.complete("ut_eerste_contact", contact_datum="2026-01-05", contactwijze="huisbezoek")
     assert lane_of(run, "ut_vraagverkenning") == "wijkteam-triage"
-    data = {"hulpvraag": "rust in huis", "vier_d_knelpunten": list(vier_d),
-            "positieve_gezondheid": PG, "zrm": {**ZRM_OK, **(zrm or {})},
-            "netwerk": [{"naam": "zus", "relatie": "naaste", "mag_geinformeerd": True}],
-            "toestemming_delen_domeinen": True, "bekend_bij_fact": False,
-            "weigert_zorg_ernstig_nadeel": False, **extra}
+    data = {
+        "hulpvraag": "rust in huis",
+        "vier_d_knelpunten": list(vier_d),
+        "positieve_gezondheid": PG,
+        "zrm": {**ZRM_OK, **(zrm or {})},
+        "netwerk": [{"naam": "zus", "relatie": "naaste", "mag_geinformeerd": True}],
+        "toestemming_delen_domeinen": True,
+        "bekend_bij_fact": False,
+        "weigert_zorg_ernstig_nadeel": False,
+        **extra,
+    }
     run.complete("ut_vraagverkenning", **data)
     return run
 
@@ -83,8 +112,7 @@ def test_first_contact_deadline_escalates_without_cancelling(parser):
 ROUTES = [
     # (zrm overrides, 4D domains, extra intake data) -> (route, urgentie, casusoverleg)
     ({}, ["praktisch"], {"weigert_zorg_ernstig_nadeel": True}, ("meldpunt_wvggz", "24u", True)),
-    ({"geestelijke_gezondheid": 2}, ["geest"], {"bekend_bij_fact": True},
-     ("opschalen", "24u", False)),
+    ({"geestelijke_gezondheid": 2}, ["geest"], {"bekend_bij_fact": True}, ("opschalen", "24u", False)),
     ({"middelengebruik": 2}, ["lichaam"], {"bekend_bij_fact": True}, ("opschalen", "24u", False)),
     ({"geestelijke_gezondheid": 2, "huisvesting": 1}, ["geest"], {}, ("opschalen", "24u", False)),
     ({"middelengebruik": 1}, ["lichaam"], {}, ("opschalen", "24u", False)),
@@ -109,14 +137,23 @@ def test_triage_decision_rules(parser, zrm, vier_d, extra, expected):
     if casus:
         assert run.ready() == ["ut_casusoverleg"]
         assert lane_of(run, "ut_casusoverleg") == "wijkteam-regie"
-        run.complete("ut_casusoverleg", deelnemers=["wijkteam-regie"], afspraken="-",
-                     route=route, leercasus=True, leervraag="hoe houden we contact?")
-    first = {"nulde_lijn": "ut_nulde_lijn", "wijkteam": "ut_plan",
-             "meekijkconsult": "ut_meekijkconsult", "meldpunt_wvggz": "ut_meldpunt"}
+        run.complete(
+            "ut_casusoverleg",
+            deelnemers=["wijkteam-regie"],
+            afspraken="-",
+            route=route,
+            leercasus=True,
+            leervraag="hoe houden we contact?",
+        )
+    first = {
+        "nulde_lijn": "ut_nulde_lijn",
+        "wijkteam": "ut_plan",
+        "meekijkconsult": "ut_meekijkconsult",
+        "meldpunt_wvggz": "ut_meldpunt",
+    }
     if route == "opschalen":
         assert run.wf.is_completed()
-        assert run.take("opschaalverzoek").payload == {"reden": task.data["reden"],
-                                                       "urgentie": urgentie}
+        assert run.take("opschaalverzoek").payload == {"reden": task.data["reden"], "urgentie": urgentie}
     else:
         assert run.ready() == [first[route]]
 
@@ -135,9 +172,13 @@ def test_acute_report_goes_to_crisis_service_and_waits(parser):
     crisis.fire("bt_crisisbeoordeling")
     assert crisis.ready() == ["ut_crisisbeoordeling", "ut_esc_crisisbeoordeling"]
     crisis.complete("ut_esc_crisisbeoordeling", genomen_actie="team_aangesproken")
-    crisis.complete("ut_crisisbeoordeling", ter_plaatse_op="2026-01-05T10:40:00+01:00",
-                    uitkomst="geen_acute_crisis", vervolg="terug_naar_wijkteam",
-                    crisisplan_afgesproken=True)
+    crisis.complete(
+        "ut_crisisbeoordeling",
+        ter_plaatse_op="2026-01-05T10:40:00+01:00",
+        uitkomst="geen_acute_crisis",
+        vervolg="terug_naar_wijkteam",
+        crisisplan_afgesproken=True,
+    )
     assert crisis.wf.is_completed()
     answer = crisis.take("crisis-beoordeeld")
     assert answer.payload == {"uitkomst": "geen_acute_crisis", "vervolg": "terug_naar_wijkteam"}
@@ -149,15 +190,19 @@ def test_acute_report_goes_to_crisis_service_and_waits(parser):
 def test_crisis_timer_follows_urgency(parser, urgentie, hours):
     crisis = Run(parser, "crisisbeoordeling")
     crisis.deliver(message("crisismelding", {"urgentie": urgentie, "signalen": ["agressie"]}))
-    timer = next(t for t in crisis.wf.get_tasks(state=TaskState.WAITING)
-                 if t.task_spec.bpmn_id == "bt_crisisbeoordeling")
+    timer = next(
+        t
+        for t in crisis.wf.get_tasks(state=TaskState.WAITING)
+        if t.task_spec.bpmn_id == "bt_crisisbeoordeling"
+    )
     due = datetime.fromisoformat(timer._get_internal_data("event_value"))
     left = (due - datetime.now(UTC)).total_seconds() / 3600
     assert hours - 0.1 < left <= hours
 
 
-@pytest.mark.parametrize(("urgentie", "due", "priority"),
-                         [("1u", "PT1H", 100), ("4u", "PT4H", 90), ("24u", "PT24H", 75)])
+@pytest.mark.parametrize(
+    ("urgentie", "due", "priority"), [("1u", "PT1H", 100), ("4u", "PT4H", 90), ("24u", "PT24H", 75)]
+)
 def test_crisis_task_due_and_priority_follow_urgency(parser, urgentie, due, priority):
     crisis = Run(parser, "crisisbeoordeling")
     crisis.deliver(message("crisismelding", {"urgentie": urgentie, "signalen": []}))
@@ -177,11 +222,9 @@ def test_working_day_due_dates_evaluate(parser):
 def test_crisis_then_scale_up(parser):
     run = start_triage(parser, acute_signalen=["psychose_gevaar"], urgentie="4u")
     run.take("crisismelding")
-    run.deliver(message("crisis-beoordeeld", {"uitkomst": "vrijwillige_opname",
-                                              "vervolg": "opschalen"}))
+    run.deliver(message("crisis-beoordeeld", {"uitkomst": "vrijwillige_opname", "vervolg": "opschalen"}))
     assert run.wf.is_completed()
-    assert run.take("opschaalverzoek").payload == {"reden": "crisisbeoordeling",
-                                                   "urgentie": "4u"}
+    assert run.take("opschaalverzoek").payload == {"reden": "crisisbeoordeling", "urgentie": "4u"}
 
 
 def test_zeroth_line_follow_up_after_four_weeks(parser):
@@ -205,13 +248,18 @@ def test_zeroth_line_ends_when_it_goes_well(parser):
 def test_neighbourhood_plan_with_wmo_and_its_deadlines(parser):
     run = through_intake(parser, {"financien": 2})
     assert lane_of(run, "ut_plan") == "wijkteam-regie"
-    run.complete("ut_plan", doelen=[{"doel": "schulden op orde", "domein": "praktisch"}],
-                 wmo_voorziening_nodig=True, evaluatiedatum="2026-04-01")
+    run.complete(
+        "ut_plan",
+        doelen=[{"doel": "schulden op orde", "domein": "praktisch"}],
+        wmo_voorziening_nodig=True,
+        evaluatiedatum="2026-04-01",
+    )
     assert lane_of(run, "ut_wmo_onderzoek") == "gemeente-wmo"
     run.fire("bt_wmo_onderzoek")
     assert run.ready() == ["ut_esc_wmo_onderzoek", "ut_wmo_onderzoek"]
-    run.complete("ut_wmo_onderzoek", gesprek_datum="2026-02-01", verslag_gedeeld=True,
-                 aanvraag_ingediend=True)
+    run.complete(
+        "ut_wmo_onderzoek", gesprek_datum="2026-02-01", verslag_gedeeld=True, aanvraag_ingediend=True
+    )
     run.fire("bt_wmo_besluit")
     assert "ut_esc_wmo_besluit" in run.ready()
     run.complete("ut_wmo_besluit", besluit="toegekend", motivering="passend")
@@ -236,13 +284,13 @@ def test_consult_back_to_neighbourhood_team(parser):
 @pytest.mark.parametrize("vervolg", ["bemoeizorg", "wvggz", "opschalen"])
 def test_concern_report_routes(parser, vervolg):
     run = through_intake(parser, weigert_zorg_ernstig_nadeel=True)
-    run.complete("ut_casusoverleg", deelnemers=["ggd-meldpunt"], afspraken="-",
-                 route="meldpunt_wvggz", leercasus=False)
+    run.complete(
+        "ut_casusoverleg", deelnemers=["ggd-meldpunt"], afspraken="-", route="meldpunt_wvggz", leercasus=False
+    )
     assert lane_of(run, "ut_meldpunt") == "ggd-meldpunt"
     run.fire("bt_meldpunt")
     run.complete("ut_esc_meldpunt", genomen_actie="team_aangesproken")
-    run.complete("ut_meldpunt", opgepakt_op="2026-01-06", bewoner_bereikt=False,
-                 vervolg_meldpunt=vervolg)
+    run.complete("ut_meldpunt", opgepakt_op="2026-01-06", bewoner_bereikt=False, vervolg_meldpunt=vervolg)
     if vervolg == "wvggz":
         assert lane_of(run, "ut_wvggz_onderzoek") == "gemeente-wvggz"
         run.fire("bt_wvggz_onderzoek")
@@ -251,14 +299,21 @@ def test_concern_report_routes(parser, vervolg):
         run.complete("ut_esc_wvggz_onderzoek", genomen_actie="team_aangesproken")
     assert run.wf.is_completed()
     assert bool([e for e in run.events if e.event_definition.name == "opschaalverzoek"]) == (
-        vervolg == "opschalen")
+        vervolg == "opschalen"
+    )
 
 
 # ------------------------------------------------------------------ P2 opschalen
-SIGNAAL = {"signaal_type": "opschaalverzoek", "acuut": False, "urgentie": "24u",
-           "aanleiding_domeinen": ["geestelijke_gezondheid"], "bekend_bij_fact": True,
-           "weigert_zorg_ernstig_nadeel": False, "verslavingszorg_nodig": False,
-           "begeleiding_nodig": False}
+SIGNAAL = {
+    "signaal_type": "opschaalverzoek",
+    "acuut": False,
+    "urgentie": "24u",
+    "aanleiding_domeinen": ["geestelijke_gezondheid"],
+    "bekend_bij_fact": True,
+    "weigert_zorg_ernstig_nadeel": False,
+    "verslavingszorg_nodig": False,
+    "begeleiding_nodig": False,
+}
 
 
 def start_opschalen(parser, name="opschaalverzoek", **signaal):
@@ -284,11 +339,17 @@ def test_fact_board_daily_loop_runs_sixty_days(parser):
         run.fire("tm_dag")
         run.complete("ut_bordbespreking", op_fact_bord=day < 59, bord_reden=f"dag {day}")
     assert run.ready() == ["ut_plan_herzien"]
-    run.complete("ut_plan_herzien", doelen=[{"doel": "rust", "domein": "geest"}],
-                 crisisplan_actueel=True, naasten_informeren=False)
+    run.complete(
+        "ut_plan_herzien",
+        doelen=[{"doel": "rust", "domein": "geest"}],
+        crisisplan_actueel=True,
+        naasten_informeren=False,
+    )
     assert run.wf.is_completed()
     assert run.take("start-evaluatie").payload == {
-        "reden": "opschaling afgerond", "aanleiding_domeinen": ["geestelijke_gezondheid"]}
+        "reden": "opschaling afgerond",
+        "aanleiding_domeinen": ["geestelijke_gezondheid"],
+    }
 
 
 def test_board_not_needed_goes_straight_to_plan(parser):
@@ -308,14 +369,16 @@ def test_referral_waiting_times_trigger_insurer_mediation(parser):
     assert run.ready() == ["ut_intake", "ut_wachtlijstbemiddeling"]
     mediation = run.task("ut_wachtlijstbemiddeling")
     assert mediation.task_spec.lane == "verzekeraar"
-    run.complete("ut_wachtlijstbemiddeling", bemiddeling_uitkomst="alternatief_aanbod",
-                 bemiddeld_op="2026-02-01")
+    run.complete(
+        "ut_wachtlijstbemiddeling", bemiddeling_uitkomst="alternatief_aanbod", bemiddeld_op="2026-02-01"
+    )
     run.complete("ut_intake", intake_datum="2026-02-03", aanbieder="GGZ Oost")
     run.fire("bt_wachttijd_14w")
     assert run.ready() == ["ut_start_behandeling", "ut_wachtlijstbemiddeling"]
     assert run.task("ut_wachtlijstbemiddeling").workflow.spec.name == "opschalen"
-    run.complete("ut_wachtlijstbemiddeling", bemiddeling_uitkomst="geen_alternatief",
-                 bemiddeld_op="2026-04-01")
+    run.complete(
+        "ut_wachtlijstbemiddeling", bemiddeling_uitkomst="geen_alternatief", bemiddeld_op="2026-04-01"
+    )
     run.complete("ut_start_behandeling", start_datum="2026-04-10")
     assert run.ready() == ["ut_plan_herzien"]
 
@@ -324,12 +387,10 @@ def test_acute_signal_and_refusal_with_serious_harm(parser):
     run = start_opschalen(parser, acuut=True, urgentie="4u", weigert_zorg_ernstig_nadeel=True)
     assert run.take("crisismelding").payload == {"urgentie": "4u", "signalen": ["opschaalverzoek"]}
     assert run.ready() == [] and run.waiting() == ["rt_crisis_beoordeeld"]
-    run.deliver(message("crisis-beoordeeld", {"uitkomst": "ambulante_interventie",
-                                              "vervolg": "opschalen"}))
+    run.deliver(message("crisis-beoordeeld", {"uitkomst": "ambulante_interventie", "vervolg": "opschalen"}))
     assert run.ready() == ["ut_wvggz_onderzoek"]
     assert lane_of(run, "ut_wvggz_onderzoek") == "gemeente-wvggz"
-    run.complete("ut_wvggz_onderzoek", uitkomst="aanvraag_zorgmachtiging",
-                 afgerond_op="2026-01-20")
+    run.complete("ut_wvggz_onderzoek", uitkomst="aanvraag_zorgmachtiging", afgerond_op="2026-01-20")
     assert run.ready() == ["ut_bordbesluit"]
 
 
@@ -341,10 +402,16 @@ def test_signal_assessment_deadline_escalates(parser):
 
 
 # ------------------------------------------------------------------ P3 afschalen
-EVALUATIE = {"zrm": ZRM_OK, "positieve_gezondheid": PG,
-             "aanleiding_domeinen": ["geestelijke_gezondheid"], "weken_zonder_crisis": 12,
-             "crisisplan_gecontroleerd": True, "bewoner_wil_afschalen": True,
-             "netwerk_op_orde": True, "ontvangende_partij": "wijkteam"}
+EVALUATIE = {
+    "zrm": ZRM_OK,
+    "positieve_gezondheid": PG,
+    "aanleiding_domeinen": ["geestelijke_gezondheid"],
+    "weken_zonder_crisis": 12,
+    "crisisplan_gecontroleerd": True,
+    "bewoner_wil_afschalen": True,
+    "netwerk_op_orde": True,
+    "ontvangende_partij": "wijkteam",
+}
 
 READINESS = [
     ({}, True),
@@ -370,27 +437,46 @@ def test_readiness_rules(parser, change, gereed):
 
 def test_scale_down_handover_aftercare_and_relapse(parser):
     run = Run(parser, "afschalen")
-    run.deliver(message("start-evaluatie", {"reden": "opschaling afgerond",
-                                            "aanleiding_domeinen": ["geestelijke_gezondheid"]}))
+    run.deliver(
+        message(
+            "start-evaluatie",
+            {"reden": "opschaling afgerond", "aanleiding_domeinen": ["geestelijke_gezondheid"]},
+        )
+    )
     assert lane_of(run, "ut_evaluatie") == "wijkteam-regie"
     run.complete("ut_evaluatie", **{**EVALUATIE, "weken_zonder_crisis": 3})
     run.fire("tm_herbeoordeling")  # three months later
     run.complete("ut_evaluatie", **EVALUATIE)
     assert run.task("ut_overdracht").data["advies"] == "klaar om af te schalen"
-    run.complete("ut_overdracht", ontvanger="wijkteam", ontvanger_naam="Wijkteam Noord",
-                 terugkeerroute="bel regie", toestemming_overdracht=True)
+    run.complete(
+        "ut_overdracht",
+        ontvanger="wijkteam",
+        ontvanger_naam="Wijkteam Noord",
+        terugkeerroute="bel regie",
+        toestemming_overdracht=True,
+    )
     assert lane_of(run, "ut_overdracht_accepteren") == "wijkteam-triage"
     run.fire("bt_overdracht")
     assert run.ready() == ["ut_esc_overdracht_accepteren", "ut_overdracht_accepteren"]
     run.complete("ut_esc_overdracht_accepteren", genomen_actie="team_aangesproken")
-    run.complete("ut_overdracht_accepteren", overdracht_geaccepteerd=False,
-                 reden_niet_geaccepteerd="geen capaciteit")
+    run.complete(
+        "ut_overdracht_accepteren", overdracht_geaccepteerd=False, reden_niet_geaccepteerd="geen capaciteit"
+    )
     assert run.ready() == ["ut_overdracht"]
-    run.complete("ut_overdracht", ontvanger="poh_ggz", ontvanger_naam="Praktijk Zuid",
-                 terugkeerroute="bel regie", toestemming_overdracht=True)
+    run.complete(
+        "ut_overdracht",
+        ontvanger="poh_ggz",
+        ontvanger_naam="Praktijk Zuid",
+        terugkeerroute="bel regie",
+        toestemming_overdracht=True,
+    )
     run.complete("ut_overdracht_accepteren", overdracht_geaccepteerd=True, contactpersoon="POH")
-    run.complete("ut_driegesprek", gesprek_datum="2026-06-01", nieuwe_regievoerder="POH-GGZ",
-                 terugkeerroute_in_plan=True)
+    run.complete(
+        "ut_driegesprek",
+        gesprek_datum="2026-06-01",
+        nieuwe_regievoerder="POH-GGZ",
+        terugkeerroute_in_plan=True,
+    )
     assert run.ready() == [] and "tm_nazorg_2w" in run.waiting()
     run.fire("tm_nazorg_2w")
     run.complete("ut_nazorg_2w", terugval=False)
@@ -409,11 +495,17 @@ def test_aftercare_ends_quietly(parser):
     run = Run(parser, "afschalen")
     run.deliver(message("start-evaluatie", {"reden": "x", "aanleiding_domeinen": []}))
     run.complete("ut_evaluatie", **EVALUATIE)
-    run.complete("ut_overdracht", ontvanger="nulde_lijn", ontvanger_naam="Steunkring",
-                 terugkeerroute="-", toestemming_overdracht=True)
+    run.complete(
+        "ut_overdracht",
+        ontvanger="nulde_lijn",
+        ontvanger_naam="Steunkring",
+        terugkeerroute="-",
+        toestemming_overdracht=True,
+    )
     run.complete("ut_overdracht_accepteren", overdracht_geaccepteerd=True, contactpersoon="X")
-    run.complete("ut_driegesprek", gesprek_datum="2026-06-01", nieuwe_regievoerder="X",
-                 terugkeerroute_in_plan=True)
+    run.complete(
+        "ut_driegesprek", gesprek_datum="2026-06-01", nieuwe_regievoerder="X", terugkeerroute_in_plan=True
+    )
     run.fire("tm_nazorg_2w")
     run.complete("ut_nazorg_2w", terugval=True, signalen=["zrm_daling"], urgentie="regulier")
     assert run.wf.is_completed()
@@ -480,8 +572,9 @@ def roundtrip(run):
 def test_every_waiting_state_survives_serialisation(parser):
     run = roundtrip(start_triage(parser, acute_signalen=["agressie"], urgentie="24u"))
     assert run.waiting() == ["rt_crisis_beoordeeld"]
-    run.deliver(message("crisis-beoordeeld", {"uitkomst": "geen_acute_crisis",
-                                              "vervolg": "terug_naar_wijkteam"}))
+    run.deliver(
+        message("crisis-beoordeeld", {"uitkomst": "geen_acute_crisis", "vervolg": "terug_naar_wijkteam"})
+    )
     assert roundtrip(run).ready() == ["ut_eerste_contact"]
 
     up = roundtrip(start_opschalen(parser, bekend_bij_fact=False, begeleiding_nodig=True))
