@@ -104,7 +104,7 @@ class TaskCandidate(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"))
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"), index=True)
     group_name: Mapped[str | None] = mapped_column(String(200))
     user_name: Mapped[str | None] = mapped_column(String(100))
 

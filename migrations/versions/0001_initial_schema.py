@@ -192,7 +192,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column(
             "state",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            sa.JSON(),
             nullable=False,
         ),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -410,10 +410,12 @@ def upgrade() -> None:
     with op.batch_alter_table("task_candidates", schema=None) as batch_op:
         batch_op.create_index("ix_task_candidates_group", ["group_name", "task_id"], unique=False)
         batch_op.create_index("ix_task_candidates_user", ["user_name", "task_id"], unique=False)
+        batch_op.create_index("ix_task_candidates_task_id", ["task_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("task_candidates", schema=None) as batch_op:
+        batch_op.drop_index("ix_task_candidates_task_id")
         batch_op.drop_index("ix_task_candidates_user")
         batch_op.drop_index("ix_task_candidates_group")
 
