@@ -25,7 +25,9 @@ def fire_due_timers(limit: int = 100) -> int:
             now = clock.now()
             instance = session.execute(
                 select(ProcessInstance)
-                .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+                # Strictly past due, as SpiffWorkflow decides (`due < now`): at the exact due
+                # moment the engine fires nothing, and the branch below would drop the timer.
+                .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at < now)
                 .order_by(ProcessInstance.next_timer_at)
                 .limit(1)
                 .with_for_update(skip_locked=True)
@@ -39,7 +41,7 @@ def fire_due_timers(limit: int = 100) -> int:
                 _mark_incident(session, instance, exc)
             else:
                 message_ids = [m.id for m in save_run(session, instance, run, SYSTEM)]
-                if instance.next_timer_at is not None and instance.next_timer_at <= now:
+                if instance.next_timer_at is not None and instance.next_timer_at < now:
                     # The engine did not consume it (e.g. the timer's task was already done).
                     log.warning("timer of %s still due after firing; rescheduling", instance.id)
                     instance.next_timer_at = None
