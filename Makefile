@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean diagrams
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,6 +27,11 @@ run: install
 	$(BIN)/zorgpad deploy processes forms
 	$(BIN)/zorgpad seed-demo
 	$(BIN)/zorgpad serve --embedded-worker
+
+# Pictures of the diagrams for docs/pathways.md: bpmn-js in Debian's headless Chromium
+# (apt-get install chromium); commit the SVGs in docs/img/ after a diagram changes.
+diagrams: install
+	$(PY) scripts/render_diagrams.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -133,8 +133,17 @@ def parse_bundle(files: dict[str, bytes]) -> Bundle:
         if _spiff_call(bundle, name, parser.add_bpmn_xml, root, filename=name):
             bpmn_roots[name] = root
 
+    # Camunda attributes per process (and per embedded sub-process): a called process in
+    # another file keeps its own attributes, even where element ids repeat across files.
+    camunda: dict[str, dict[str, dict]] = {}
+    for root in bpmn_roots.values():
+        for process in root.iter(f"{{{BPMN_NS}}}process"):
+            attrs = _camunda_attributes(process)
+            camunda[process.get("id")] = attrs
+            for sub in process.iter(f"{{{BPMN_NS}}}subProcess"):
+                camunda.setdefault(sub.get("id"), attrs)
+
     for name, root in bpmn_roots.items():
-        camunda = _camunda_attributes(root)
         for process in root.iter(f"{{{BPMN_NS}}}process"):
             key = process.get("id")
             if process.get("isExecutable") == "false":
@@ -214,7 +223,9 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def _build_model(bundle, parser, file_name, key, process_el, camunda) -> ProcessModel | None:
+def _build_model(
+    bundle, parser, file_name, key, process_el, camunda: dict[str, dict[str, dict]]
+) -> ProcessModel | None:
     try:
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
@@ -243,8 +254,9 @@ def _build_model(bundle, parser, file_name, key, process_el, camunda) -> Process
             if lane:
                 lanes.add(lane)
             if isinstance(task_spec, UserTask | ManualTask):
+                attrs = camunda.get(process_id, camunda.get(key, {}))
                 user_tasks.setdefault(process_id, {})[task_spec.name] = _user_task_meta(
-                    bundle, file_name, task_spec, camunda.get(task_spec.name, {})
+                    bundle, file_name, task_spec, attrs.get(task_spec.name, {})
                 )
             definition = getattr(task_spec, "event_definition", None)
             if isinstance(definition, TimerEventDefinition):
@@ -262,7 +274,7 @@ def _build_model(bundle, parser, file_name, key, process_el, camunda) -> Process
                     manual_start = True
 
     forms_used = sorted({m["form"] for tasks in user_tasks.values() for m in tasks.values() if m["form"]})
-    process_camunda = camunda.get(key, {})
+    process_camunda = camunda.get(key, {}).get(key, {})
     meta = {
         "user_tasks": user_tasks,
         "timers": timers,

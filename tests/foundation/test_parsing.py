@@ -42,3 +42,20 @@ def test_schema_violation_names_the_element():
     bundle = parse_bundle({"two_step.bpmn": content, **fixture_files("stap-a.schema.json")})
     assert not bundle.ok
     assert bundle.findings[0].line is not None
+
+
+def test_called_process_in_another_file_keeps_its_own_camunda_attributes():
+    """Regression: opschalen calls verwijzing (another file); the referral's tasks were read
+    with the caller's Camunda attributes, so they lost their groups and due dates."""
+    from app.services.deployments import read_directory
+
+    files = read_directory("processes", "forms")
+    wanted = ("opschalen.bpmn", "verwijzing.bpmn")
+    bundle = parse_bundle({n: c for n, c in files.items() if n in wanted or n.endswith(".json")})
+    assert bundle.ok, bundle.findings
+    called = bundle.processes["opschalen"].meta["user_tasks"]["verwijzing"]
+    assert called["ut_intake"]["candidate_groups"] == ["ggz-fact", "verslavingszorg"]
+    assert called["ut_intake"]["due"] == "P4W"
+    assert called["ut_start_behandeling"]["due"] == "P10W"
+    # Same element id in both files, each with its own attributes.
+    assert called["ut_wachtlijstbemiddeling"]["candidate_groups"] == ["verzekeraar"]
