@@ -11,7 +11,7 @@ scenarios:
     steps:
       - complete: ut_melding            # a user task by element id
         data: {acute_signalen: []}
-      - advance: P4W                    # move the clock; due timers fire
+      - advance: P4W                    # move the clock just past 4 weeks; due timers fire
       - message: crisis-beoordeeld      # deliver an incoming message
         payload: {uitkomst: geen_crisis}
     expect:
@@ -243,10 +243,12 @@ def scenario_findings(processes: dict[str, ProcessModel], scenario_files: dict[s
 
 
 def _advanced(now: datetime, amount: Any, number: int) -> datetime:
+    """The clock just past `amount` (timers fire once their time has passed, not at it)."""
+    just_past = timedelta(seconds=1)
     if isinstance(amount, dict):
-        return now + timedelta(**amount)
+        return now + timedelta(**amount) + just_past
     try:
-        return duration_from(now, str(amount))
+        return duration_from(now, str(amount)) + just_past
     except Exception as exc:  # SpiffWorkflow raises a bare Exception for a bad duration
         raise _Stop(f"step {number}: advance {amount!r} is not an ISO 8601 duration like P2D") from exc
 

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from app.models import HistoryEvent, HumanTask, ProcessInstance, Timer
 from app.services import instances, tasks, timers
-from app.services.actors import SYSTEM
 from app.services.errors import Forbidden
 from app.services.migration import migrate_instances
 from tests.owners.helpers import two_step_with_new_step, two_step_without_task_a
