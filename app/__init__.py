@@ -34,6 +34,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .api import register_api
 
     register_api(app, extensions.api)
+    from .web.modeller import bp as modeller
+
+    app.register_blueprint(modeller)
 
     if app.config["ZORGPAD_EMBEDDED_WORKER"]:
         from .services.worker import start_embedded_worker

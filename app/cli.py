@@ -43,34 +43,44 @@ def db_upgrade(revision: str) -> None:
 @click.argument("directories", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--dry-run", is_flag=True, help="Validate and report; activate nothing.")
 @click.option("--name", default=None, help="Deployment name (default: the folder names).")
-def deploy(directories, dry_run: bool, name: str | None) -> None:
+@click.option("--require-tests", is_flag=True, help="Run the folders' scenario files; reject on failure.")
+@click.option("--watch", is_flag=True, help="Redeploy whenever a file changes (stop with Ctrl-C).")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between checks with --watch.")
+def deploy(directories, dry_run: bool, name: str | None, require_tests: bool, watch: bool, interval: float):
     """Deploy the .bpmn, .dmn and form (.json) files of DIRECTORIES (unchanged: nothing new)."""
-    from .services.actors import SYSTEM
-    from .services.deployments import deploy as deploy_files
-    from .services.deployments import read_directory
-    from .services.errors import DeploymentRejected
+    from .owner_cli import deploy_once, watch_and_deploy
 
-    with _app().app_context():
-        files = read_directory(*directories)
-        try:
-            result = deploy_files(
-                files,
-                actor=SYSTEM,
-                name=name or "+".join(directories),
-                source="cli",
-                dry_run=dry_run,
-            )
-        except DeploymentRejected as exc:
-            click.echo(f"rejected: {exc.detail}", err=True)
-            for finding in exc.findings:
-                where = ":".join(str(p) for p in (finding["file"], finding["line"]) if p)
-                element = f" [{finding['elementId']}]" if finding["elementId"] else ""
-                click.echo(f"  {where}{element}: {finding['message']}", err=True)
-            sys.exit(1)
-    for item in result.created:
-        click.echo(f"{'would create' if dry_run else 'created'} {item['key']} v{item['version']}")
-    for item in result.unchanged:
-        click.echo(f"unchanged {item['key']} v{item['version']}")
+    app = _app()
+    options = {"dry_run": dry_run, "name": name, "require_tests": require_tests}
+    if watch:
+        watch_and_deploy(app, directories, interval=interval, **options)
+        return
+    if not deploy_once(app, directories, **options):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("key")
+@click.option("--from", "from_version", type=int, required=True, help="Version the instances run on.")
+@click.option("--to", "to_version", type=int, default=None, help="Target version (default: latest).")
+@click.option("--instance", "instance_ids", multiple=True, help="Only this instance (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Report what maps; migrate nothing.")
+def migrate(key, from_version, to_version, instance_ids, dry_run) -> None:
+    """Migrate running instances of KEY from one version to another (report with --dry-run)."""
+    from .owner_cli import migrate_and_report
+
+    if not migrate_and_report(_app(), key, from_version, to_version, list(instance_ids), dry_run):
+        sys.exit(1)
+
+
+@main.command("test")
+@click.argument("directories", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+def test_scenarios(directories) -> None:
+    """Run the pathway scenarios (*.scenarios.yaml, scenarios/*.yaml) of DIRECTORIES in memory."""
+    from .owner_cli import run_scenarios
+
+    if not run_scenarios(directories):
+        sys.exit(1)
 
 
 # -- users ----------------------------------------------------------------------------------------

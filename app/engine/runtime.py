@@ -258,6 +258,11 @@ class ProcessRun:
                 if task.state & state:
                     yield task
 
+    def element_ids(self) -> set[str]:
+        """The BPMN element ids of this run's process and the processes it calls."""
+        specs = [self.workflow.spec, *self.workflow.subprocess_specs.values()]
+        return {t.bpmn_id for spec in specs for t in spec.task_specs.values() if t.bpmn_id}
+
     @property
     def completed(self) -> bool:
         return self.workflow.is_completed()

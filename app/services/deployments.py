@@ -9,8 +9,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from ..engine import Finding, clock, content_hash, definition_hash, file_kind, parse_bundle
+from ..engine.scenarios import scenario_findings
 from ..models import Deployment, ProcessDefinition, Resource
 from .actors import Actor
+from .deployment_checks import check_bundle
 from .errors import DeploymentRejected, Forbidden
 from .unit_of_work import unit_of_work
 
@@ -67,12 +69,21 @@ def deploy(
     name: str = "deployment",
     source: str = "api",
     dry_run: bool = False,
+    scenarios: dict[str, bytes] | None = None,
+    require_tests: bool = False,
 ) -> DeploymentResult:
-    """Validate the files and activate new versions of changed processes, all or nothing."""
+    """Validate the files and activate new versions of changed processes, all or nothing.
+
+    `scenarios` (YAML scenario files by name) run against the candidate versions; with
+    `require_tests` a failing (or missing) scenario rejects the deployment.
+    """
     if not any(actor.has_role(role) for role in DEPLOYER_ROLES):
         raise Forbidden("only process owners deploy pathways")
     bundle = parse_bundle(files)
     with unit_of_work() as session:
+        check_bundle(session, files, bundle)
+        if require_tests and bundle.ok:
+            bundle.findings.extend(scenario_findings(bundle.processes, scenarios or {}))
         form_hashes = {
             n: content_hash(c) for n, c in files.items() if file_kind(n) == "form" and n in bundle.forms
         }

@@ -206,11 +206,18 @@ def test_two_concurrent_completions_exactly_one_succeeds(deploy, db, clock, app)
         "x = ().__class__.__mro__[1].__subclasses__()",
     ],
 )
-def test_hostile_script_fails_clearly_and_changes_nothing(deploy, db, clock, script):
+def test_hostile_script_fails_clearly_and_changes_nothing(deploy, db, clock, script, monkeypatch):
+    from app.services import deployment_checks
+    from app.services.errors import DeploymentRejected
     from tests.support import fixture_files
 
     files = fixture_files("evil_script.bpmn")
     files["evil_script.bpmn"] = files["evil_script.bpmn"].replace(b"EVIL", script.encode())
+    with pytest.raises(DeploymentRejected) as refused:  # first line of defence: deployment
+        deploy(files=files)
+    assert refused.value.findings[0]["elementId"] == "bad"
+    # Second line: should such a script ever get deployed, running it still fails cleanly.
+    monkeypatch.setattr(deployment_checks, "validate_files", lambda files: [])
     deploy(files=files)
     instance = instances.start_instance("evil", actor=SYSTEM)
     [ask] = _open_tasks(db, instance.id)

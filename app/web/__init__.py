@@ -1,0 +1,1 @@
+"""Server-rendered pages (thin, over `app.services`)."""
