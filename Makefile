@@ -24,8 +24,8 @@ install: $(STAMP) $(NODE_STAMP)
 
 run: install
 	$(BIN)/zorgpad db upgrade
-	$(BIN)/zorgpad deploy processes forms
 	$(BIN)/zorgpad seed-demo
+	$(BIN)/zorgpad deploy processes forms
 	$(BIN)/zorgpad serve --embedded-worker
 
 # Pictures of the diagrams for docs/pathways.md: bpmn-js in Debian's headless Chromium
