@@ -250,6 +250,17 @@ def add_working_days(day: Any, n: Any) -> date:
     return day
 
 
+def working_days(n: Any) -> str:
+    """An ISO 8601 duration spanning n working days from now: a timer's working-day norm.
+
+    `working_days(2)` is "P2D" on a Monday and "P4D" on a Thursday (the weekend does not count).
+    """
+    start = _now()
+    span = add_working_days(start, _whole_days(n, "working_days")) - start
+    seconds = int(span.total_seconds())
+    return f"P{seconds // 86400}D" if seconds % 86400 == 0 else f"PT{seconds}S"
+
+
 def days_between(first: Any, second: Any) -> int:
     """Calendar days from `first` to `second` (negative if `second` is earlier)."""
     return (_as_date(second, "days_between") - _as_date(first, "days_between")).days
@@ -285,6 +296,7 @@ FUNCTIONS: dict[str, Any] = {
     "parse_datetime": parse_datetime,
     "add_days": add_days,
     "add_working_days": add_working_days,
+    "working_days": working_days,
     "days_between": days_between,
 }
 

@@ -13,6 +13,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from app.engine.scripting import SafeScriptEngine
+
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = ROOT / "processes"
 FORMS = ROOT / "forms"
@@ -101,7 +103,10 @@ class Run:
 
     def __init__(self, parser, pid):
         self.pid = pid
-        self.wf = BpmnWorkflow(parser.get_spec(pid), parser.get_subprocess_specs(pid))
+        # The same safe script engine production uses (it offers working_days(), now(), ...).
+        self.wf = BpmnWorkflow(
+            parser.get_spec(pid), parser.get_subprocess_specs(pid), script_engine=SafeScriptEngine()
+        )
         self.wf.do_engine_steps()
         self.events = []
         self._collect()
@@ -190,6 +195,7 @@ def check_task_expressions(task):
 
 
 SAFE_CALLS = {
+    "working_days",
     "len",
     "min",
     "max",

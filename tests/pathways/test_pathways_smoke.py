@@ -566,6 +566,10 @@ def roundtrip(run):
 
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
     run.wf = serializer.deserialize_json(serializer.serialize_json(run.wf))
+    # The script engine is not serialised (engine notes): set it again, as the service does.
+    from app.engine.scripting import SafeScriptEngine
+
+    run.wf.script_engine = SafeScriptEngine()
     return run
 
 

@@ -53,6 +53,19 @@ def intake(journey, zrm=None, vier_d=("praktisch",), **extra):
 
 
 # --------------------------------------------------------------------------- the report
+def test_first_contact_escalation_counts_working_days_over_a_weekend(journey, clock):
+    clock.advance(days=3)  # Thursday
+    journey.start("triage", HUISARTS, {"vraag": "Geen contact meer", "melder": "buren"})
+    journey.complete("ut_melding", ANNA, MELDING, claim=True)
+    reported = clock.now
+    assert journey.timer("bt_eerste_contact").due_at == plus(reported, "P4D")  # Monday
+    assert journey.task("ut_eerste_contact").due_at == working_days(reported, 2)
+    assert journey.advance(days=3) == 0  # Sunday: the weekend does not count
+    assert journey.open() == ["ut_eerste_contact"]
+    journey.advance(days=1, seconds=1)
+    assert journey.open() == ["ut_eerste_contact", "ut_esc_eerste_contact"]
+
+
 def test_report_is_recorded_by_triage_and_first_contact_escalates_after_two_days(journey, clock):
     start = clock.now
     journey.start("triage", HUISARTS, {"vraag": "Buren maken zich zorgen", "melder": "buren"})
@@ -68,7 +81,7 @@ def test_report_is_recorded_by_triage_and_first_contact_escalates_after_two_days
     contact = journey.task("ut_eerste_contact")
     assert contact.candidate_groups == ["wijkteam-triage"]
     assert contact.due_at == working_days(clock.now, 2)  # Monday 10:00 -> Wednesday 10:00
-    assert journey.timer("bt_eerste_contact").due_at == plus(clock.now, "P2D")
+    assert journey.timer("bt_eerste_contact").due_at == working_days(clock.now, 2)
 
     assert journey.advance(days=1, hours=23, minutes=59) == 0
     assert journey.open() == ["ut_eerste_contact"]
