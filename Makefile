@@ -43,6 +43,7 @@ test: install
 
 bench: install
 	bash scripts/ensure-postgres.sh
+	$(PY) bench/floor_and_library.py
 	$(PY) bench/loop_growth.py
 
 clean:
