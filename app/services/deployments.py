@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ..engine import Finding, clock, content_hash, definition_hash, file_kind, parse_bundle
 from ..models import Deployment, ProcessDefinition, Resource
+from . import audit
 from .actors import Actor
 from .errors import DeploymentRejected, Forbidden
 from .unit_of_work import unit_of_work
@@ -160,6 +161,15 @@ def deploy(
             session.flush()
             result.created.append({"key": model.key, "version": version, "id": str(definition.id)})
         result.deployment_id = str(deployment.id)
+        audit.record(
+            session,
+            actor,
+            action="C",
+            event_type="deployment.created",
+            object_type="Deployment",
+            object_id=deployment.id,
+            details={"name": name, "source": source, "files": deployment.files, "created": result.created},
+        )
     return result
 
 
