@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, null, select, update
 
 from ...engine import clock
 from ...models import AuditEvent, Case, HistoryEvent, HumanTask, Message, ProcessInstance
@@ -142,7 +142,7 @@ def _pseudonymise(session, case: Case, older_than: str, actor) -> int:
     erased = session.execute(
         update(AuditEvent)
         .where(AuditEvent.case_id == case.id, AuditEvent.redacted_by.is_(None))
-        .values(details=None, details_salt=None, redacted_by=retention_event.event_id)
+        .values(details=null(), details_salt=None, redacted_by=retention_event.event_id)
         .execution_options(synchronize_session=False)
     )
     return erased.rowcount
@@ -156,8 +156,12 @@ def _scrub_state(state: dict) -> dict:
     def scrub_workflow(wf: dict) -> dict:
         wf = dict(wf)
         wf["data"] = scrub(wf.get("data") or {})
+        # SpiffWorkflow keeps a task's variables in "data" and its changes in "delta".
         tasks = wf.get("tasks", {}).items()
-        wf["tasks"] = {tid: {**t, "data": scrub(t.get("data") or {})} for tid, t in tasks}
+        wf["tasks"] = {
+            tid: {**t, "data": scrub(t.get("data") or {}), "delta": scrub(t.get("delta") or {})}
+            for tid, t in tasks
+        }
         if "subprocesses" in wf:
             wf["subprocesses"] = {k: scrub_workflow(v) for k, v in wf["subprocesses"].items()}
         return wf
