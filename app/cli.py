@@ -165,6 +165,57 @@ def seed_demo() -> None:
     click.echo(f"demo users ready ({created} new)")
 
 
+# -- audit ----------------------------------------------------------------------------------------
+@main.group()
+def audit() -> None:
+    """The NEN 7513 audit trail: verify the hash chain, run retention."""
+
+
+@audit.command("verify")
+@click.option("--anchor", help="SEQ:HASH kept outside the database by an earlier verify.")
+def audit_verify(anchor: str | None) -> None:
+    """Check every audit row against the hash chain; exit 1 and say where if anything is off."""
+    from .extensions import db as database
+    from .services.audit import verify
+
+    expected = None
+    if anchor:
+        seq, _, hash_ = anchor.partition(":")
+        expected = (int(seq), hash_)
+    with _app().app_context():
+        result = verify(database.session, anchor=expected)
+    for finding in result.findings:
+        click.echo(f"BROKEN {finding}", err=True)
+    click.echo(f"checked {result.checked} row(s); head {result.last_seq}:{result.last_hash}")
+    if not result.ok:
+        click.echo(f"audit log NOT intact: {len(result.findings)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo("audit log intact")
+
+
+@audit.command("retention")
+@click.option("--older-than", default=None, help="ISO 8601 duration (default: ZORGPAD_RETENTION).")
+@click.option("--dry-run", is_flag=True, help="List the cases; change nothing.")
+def audit_retention(older_than: str | None, dry_run: bool) -> None:
+    """Pseudonymise closed cases older than the retention period (audit rows are kept)."""
+    from .services.audit.retention import run_retention
+    from .services.errors import InvalidInput
+
+    app = _app()
+    with app.app_context():
+        try:
+            report = run_retention(older_than or app.config["ZORGPAD_RETENTION"], dry_run=dry_run)
+        except InvalidInput as exc:
+            click.echo(f"refused: {exc.detail}", err=True)
+            sys.exit(2)
+    verb = "would pseudonymise" if dry_run else "pseudonymised"
+    click.echo(f"{verb} {len(report.cases)} case(s) closed before {report.cutoff.isoformat()}")
+    for case_id in report.cases:
+        click.echo(f"  {case_id}")
+    if not dry_run:
+        click.echo(f"erased details of {report.audit_rows_redacted} audit row(s); the chain still verifies")
+
+
 # -- running --------------------------------------------------------------------------------------
 @main.command()
 @click.option("--interval", type=float, default=None, help="Seconds between idle rounds.")

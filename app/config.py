@@ -32,6 +32,8 @@ def load_config(instance_path: Path) -> dict:
         # Start a timer/message worker thread inside the web process (embedded default only).
         "ZORGPAD_EMBEDDED_WORKER": env.get("ZORGPAD_EMBEDDED_WORKER", "0") == "1",
         "ZORGPAD_WORKER_INTERVAL": float(env.get("ZORGPAD_WORKER_INTERVAL", "1.0")),
+        # Retention of closed cases' personal data (WGBO: medical records 20 years); never < P5Y.
+        "ZORGPAD_RETENTION": env.get("ZORGPAD_RETENTION", "P20Y"),
         "MAX_CONTENT_LENGTH": int(env.get("ZORGPAD_MAX_CONTENT_LENGTH", str(8 * 1024 * 1024))),
         "API_TITLE": "Zorgpad",
         "API_VERSION": "v1",

@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_smorest import Api
 
-from . import deployments, health, instances, problems, tasks
+from . import audit, deployments, health, instances, problems, tasks
 
 
 def register_api(app: Flask, api: Api) -> None:
@@ -12,3 +12,4 @@ def register_api(app: Flask, api: Api) -> None:
     api.register_blueprint(instances.blp)
     api.register_blueprint(tasks.blp)
     api.register_blueprint(deployments.blp)
+    api.register_blueprint(audit.blp)

@@ -150,6 +150,9 @@ class ProcessRun:
         self.workflow = workflow
         self.workflow.script_engine = _SCRIPT_ENGINE
         self.steps: list[StepRecord] = []
+        # Decision evidence (inputs, matched rules, outputs) captured just before a
+        # business-rule task runs, keyed by task id, until `_record` attaches it to the step.
+        self._decisions: dict[uuid.UUID, dict] = {}
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -187,7 +190,9 @@ class ProcessRun:
         """Run engine steps (scripts, gateways, decisions, due timers) until a wait state."""
         try:
             for _ in range(MAX_ENGINE_ROUNDS):
-                self.workflow.do_engine_steps(did_complete_task=self._record)
+                self.workflow.do_engine_steps(
+                    will_complete_task=self._before, did_complete_task=self._record
+                )
                 # Plain bpmn:task elements have no behaviour: treat them as pass-through.
                 passthrough = [t for t in self._tasks(TaskState.READY) if isinstance(t.task_spec, NoneTask)]
                 if not passthrough:
@@ -317,11 +322,16 @@ class ProcessRun:
                 out.append(OutgoingMessage(event.event_definition.name, event.payload))
         return out
 
+    def _before(self, task) -> None:
+        if hasattr(task.task_spec, "dmnEngine"):
+            # Before the run: the outputs are not yet merged into the data the inputs read.
+            self._decisions[task.id] = decision_evidence(task)
+
     def _record(self, task) -> None:
         spec = task.task_spec
         details: dict = {}
         if task.state == TaskState.COMPLETED and hasattr(spec, "dmnEngine"):
-            details["decision"] = _decision_details(spec)
+            details["decision"] = self._decisions.pop(task.id, None) or _decision_details(spec)
         self.steps.append(
             StepRecord(
                 task_id=task.id,
@@ -337,6 +347,53 @@ class ProcessRun:
 def _decision_details(spec) -> dict:
     table = spec.dmnEngine.decision_table
     return {"decisionId": getattr(table, "id", None), "decisionName": getattr(table, "name", None)}
+
+
+def decision_evidence(task) -> dict:
+    """Why a decision came out as it did: its inputs' values, the matched rules, the outputs.
+
+    Evaluated with the same safe script engine and the same DMNEngine as the real run, on the
+    task data as it is just before the run, so the record matches what the engine decides.
+    Evidence must never break a pathway: a failing input is recorded as its error, and a
+    failing table is left for the real run to report.
+    """
+    engine = task.task_spec.dmnEngine
+    table = engine.decision_table
+    evidence = _decision_details(task.task_spec)
+    evidence["hitPolicy"] = getattr(table, "hit_policy", None)
+    inputs = []
+    for column in table.inputs:
+        entry = {"id": column.id, "label": column.label, "expression": column.expression}
+        try:
+            entry["value"] = _jsonable(task.workflow.script_engine.evaluate(task, column.expression))
+        except Exception as exc:  # recorded, not raised: the run itself reports real failures
+            entry["error"] = str(exc)
+        inputs.append(entry)
+    evidence["inputs"] = inputs
+    try:
+        matched = engine.decide(task)
+        # SpiffWorkflow's result() uses every match under COLLECT, otherwise the first one.
+        applied = len(matched) if table.hit_policy == "COLLECT" else 1
+        evidence["matchedRules"] = [
+            {
+                "id": rule.id,
+                "row": rule.row_number,
+                "annotation": rule.description or None,
+                "applied": index < applied,
+            }
+            for index, rule in enumerate(matched)
+        ]
+        evidence["outputs"] = _jsonable(engine.result(task))
+    except Exception as exc:  # the real run raises the same error with its task context
+        evidence["error"] = str(exc)
+    return evidence
+
+
+def _jsonable(value):
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def _timer_due(task, definition) -> datetime | None:

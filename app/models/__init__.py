@@ -1,11 +1,14 @@
 """SQLAlchemy tables. Importing this package registers every table on `db.metadata`."""
 
+from .audit import AuditChainHead, AuditEvent
 from .definitions import Deployment, ProcessDefinition, Resource
 from .identity import ROLES, ApiToken, Group, Membership, Organisation, User
 from .instances import Case, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate, Timer
 from .messages import Message
 
 __all__ = [
+    "AuditChainHead",
+    "AuditEvent",
     "ROLES",
     "ApiToken",
     "Group",

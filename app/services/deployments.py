@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from ..engine import Finding, clock, content_hash, definition_hash, file_kind, parse_bundle
 from ..engine.scenarios import scenario_findings
 from ..models import Deployment, ProcessDefinition, Resource
+from . import audit
 from .actors import Actor
 from .deployment_checks import check_bundle
 from .errors import DeploymentRejected, Forbidden
@@ -171,6 +172,15 @@ def deploy(
             session.flush()
             result.created.append({"key": model.key, "version": version, "id": str(definition.id)})
         result.deployment_id = str(deployment.id)
+        audit.record(
+            session,
+            actor,
+            action="C",
+            event_type="deployment.created",
+            object_type="Deployment",
+            object_id=deployment.id,
+            details={"name": name, "source": source, "files": deployment.files, "created": result.created},
+        )
     return result
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..engine import EngineError, ProcessRun, clock
 from ..models import HumanTask, ProcessDefinition, ProcessInstance
-from . import deliveries
+from . import audit, deliveries
 from .actors import Actor
 from .cases import resolve_case
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessFailure
@@ -118,7 +118,8 @@ def _reload(instance_id) -> ProcessInstance:
     return db.session.get(ProcessInstance, instance_id)
 
 
-def get_instance(session, instance_id) -> ProcessInstance:
+def get_instance(session, instance_id, actor: Actor | None = None) -> ProcessInstance:
+    """The instance; with an actor, the read is audit-logged (pass it for every client read)."""
     try:
         key = instance_id if isinstance(instance_id, uuid.UUID) else uuid.UUID(str(instance_id))
     except ValueError:
@@ -126,6 +127,8 @@ def get_instance(session, instance_id) -> ProcessInstance:
     instance = session.get(ProcessInstance, key)
     if instance is None:
         raise NotFound("no such process instance")
+    if actor is not None:
+        audit.record_access(session, actor, object_type="ProcessInstance", object_id=key, instance=instance)
     return instance
 
 

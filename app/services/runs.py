@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..engine import ProcessRun, clock, task_attributes
 from ..models import HistoryEvent, HumanTask, Message, ProcessInstance, TaskCandidate, Timer
-from . import data_sources
+from . import audit, data_sources
 from .actors import Actor
 
 log = logging.getLogger(__name__)
@@ -27,16 +27,16 @@ def load_run(instance: ProcessInstance) -> ProcessRun:
 
 
 def history(session, instance: ProcessInstance, kind: str, actor: Actor | None, **fields) -> None:
-    session.add(
-        HistoryEvent(
-            instance_id=instance.id,
-            case_id=instance.case_id,
-            at=fields.pop("at", None) or clock.now(),
-            kind=kind,
-            actor=actor.username if actor else None,
-            **fields,
-        )
+    event = HistoryEvent(
+        instance_id=instance.id,
+        case_id=instance.case_id,
+        at=fields.pop("at", None) or clock.now(),
+        kind=kind,
+        actor=actor.username if actor else None,
+        **fields,
     )
+    session.add(event)
+    audit.record_history(session, instance, event, actor)  # NEN 7513 row, same transaction
 
 
 def save_run(session, instance: ProcessInstance, run: ProcessRun, actor: Actor | None) -> list[Message]:

@@ -10,7 +10,7 @@ from sqlalchemy import exists, false, func, or_, select
 
 from ..engine import EngineError, UnknownTask, clock
 from ..models import HumanTask, TaskCandidate
-from . import deliveries
+from . import audit, deliveries
 from .actors import Actor
 from .deployments import form_schema
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessFailure
@@ -84,6 +84,7 @@ def list_tasks(
         .scalars()
         .all()
     )
+    audit.record_task_reads(db.session, actor, rows, status=status, process_key=process_key, page=page)
     return TaskPage(items=list(rows), total=total)
 
 
@@ -99,6 +100,7 @@ def get_task(session, task_id, actor: Actor) -> HumanTask:
     task = session.get(HumanTask, _task_id(task_id))
     if task is None or not can_see(actor, task):
         raise NotFound("no such task")
+    audit.record_access(session, actor, object_type="HumanTask", object_id=task.id, instance=task.instance)
     return task
 
 

@@ -1,0 +1,20 @@
+"""The NEN 7513 audit trail: recording (same transaction), hash chain, queries, exports, retention.
+
+Importing this package hooks the chain into every session's commit (see `record.install`).
+"""
+
+from .chain import Verification, verify
+from .record import install as _install
+from .record import is_break_glass, record, record_access, record_history, record_task_reads
+
+_install()
+
+__all__ = [
+    "Verification",
+    "is_break_glass",
+    "record",
+    "record_access",
+    "record_history",
+    "record_task_reads",
+    "verify",
+]

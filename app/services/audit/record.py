@@ -1,0 +1,253 @@
+"""Building audit rows: from history events (state changes) and from reads, searches, exports.
+
+Rows are collected on the session and chained at commit (`chain.append`, hooked in
+`install`), so they are written in the same transaction as the change they describe: a rolled
+back change leaves no audit row, and a committed one always has its row.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ...engine import clock
+from ...models import AuditEvent, Case, HumanTask
+from ..actors import Actor
+from . import chain
+
+PENDING = "audit_pending"
+LAST_ACTOR = "audit_last_actor"
+SUCCESS = "0"
+SERIOUS_FAILURE = "8"
+BREAK_GLASS_PURPOSES = frozenset({"break-glass", "breakglass", "emergency", "noodtoegang"})
+
+# history kind -> (NEN 7513 / FHIR action, audit event type, data object type)
+HISTORY_KINDS = {
+    "instance_started": ("C", "instance.started", "ProcessInstance"),
+    "instance_completed": ("U", "instance.completed", "ProcessInstance"),
+    "instance_cancelled": ("U", "instance.cancelled", "ProcessInstance"),
+    "instance_migrated": ("U", "instance.migrated", "ProcessInstance"),
+    "incident": ("E", "instance.incident", "ProcessInstance"),
+    "task_created": ("C", "task.created", "HumanTask"),
+    "task_claimed": ("U", "task.claimed", "HumanTask"),
+    "task_unclaimed": ("U", "task.unclaimed", "HumanTask"),
+    "task_assigned": ("U", "task.assigned", "HumanTask"),
+    "task_completed": ("U", "task.completed", "HumanTask"),
+    "task_cancelled": ("U", "task.cancelled", "HumanTask"),
+    "step_completed": ("E", "step.completed", "ProcessInstance"),
+    "timer_fired": ("E", "timer.fired", "Timer"),
+    "message_sent": ("C", "message.sent", "Message"),
+    "message_received": ("U", "message.received", "ProcessInstance"),
+}
+CHANGING_ACTIONS = frozenset({"C", "U", "D"})
+EVENT_NOUNS = {"HumanTask": "task", "ProcessInstance": "instance", "Case": "case", "AuditLog": "audit"}
+
+
+def record(
+    session,
+    actor: Actor | None,
+    *,
+    action: str,
+    event_type: str,
+    object_type: str | None = None,
+    object_id=None,
+    case_id=None,
+    instance=None,
+    element_id: str | None = None,
+    element_name: str | None = None,
+    details: dict | None = None,
+    outcome: str = SUCCESS,
+    purpose: str | None = None,
+    acting_for: str | None = None,
+    at=None,
+) -> AuditEvent:
+    """Queue one audit row for this transaction's commit."""
+    if instance is not None and case_id is None:
+        case_id = instance.case_id
+    stored = chain.storable_details(details)
+    salt = chain.new_salt()
+    row = AuditEvent(
+        event_id=uuid.uuid4(),
+        recorded_at=at or clock.now(),
+        action=action,
+        outcome=outcome,
+        event_type=event_type,
+        user=actor.username if actor else "system",
+        acting_for=acting_for or (actor.acting_for if actor else None),
+        role=",".join(sorted(actor.roles)) if actor and actor.roles else None,
+        user_groups=",".join(sorted(actor.groups))[:1000] if actor and actor.groups else None,
+        organisation=actor.organisation if actor else None,
+        purpose=purpose or (actor.purpose if actor else None),
+        address=actor.address if actor else None,
+        break_glass=is_break_glass(actor),
+        case_id=case_id,
+        case_pseudonym=_pseudonym(session, case_id),
+        process_key=instance.process_key if instance is not None else None,
+        instance_id=instance.id if instance is not None else None,
+        object_type=object_type,
+        object_id=str(object_id)[:200] if object_id is not None else None,
+        element_id=element_id,
+        element_name=element_name,
+        details=stored,
+        details_salt=salt,
+        details_digest=chain.details_digest(salt, stored),
+    )
+    session.info.setdefault(PENDING, []).append(row)
+    return row
+
+
+def is_break_glass(actor: Actor | None) -> bool:
+    if actor is None:
+        return False
+    return bool(getattr(actor, "break_glass", False)) or (actor.purpose or "").lower() in BREAK_GLASS_PURPOSES
+
+
+def _pseudonym(session, case_id) -> str | None:
+    if case_id is None:
+        return None
+    case = session.get(Case, case_id)
+    return case.pseudonym if case is not None else None
+
+
+def record_history(session, instance, history_event, actor: Actor | None) -> None:
+    """The audit row of one history event (every state change of an instance passes here)."""
+    kind = history_event.kind
+    action, event_type, object_type = HISTORY_KINDS.get(
+        kind, ("U", kind.replace("_", "."), "ProcessInstance")
+    )
+    details = dict(history_event.data or {})
+    object_id = history_event.task_id if object_type in ("HumanTask", "Timer") else instance.id
+    if kind == "task_completed" and history_event.task_id is not None:
+        task = session.get(HumanTask, history_event.task_id)
+        if task is not None and task.data is not None:
+            details["data"] = task.data  # NEN 7513 "which data": the values this completion set
+    decision = details.get("decision") if kind == "step_completed" else None
+    if decision:
+        event_type, object_type = "decision.evaluated", "Decision"
+        object_id = decision.get("decisionId") or history_event.element_id
+    if kind == "message_sent":
+        object_id = details.get("message") or history_event.element_name
+    acting_for = None
+    if actor is not None and not actor.has_role("system"):
+        session.info[LAST_ACTOR] = actor.username
+    elif actor is None:
+        # An engine step runs because of the transaction's human action: it acts for that user.
+        acting_for = session.info.get(LAST_ACTOR)
+    record(
+        session,
+        actor,
+        action=action,
+        event_type=event_type,
+        object_type=object_type,
+        object_id=object_id,
+        instance=instance,
+        element_id=history_event.element_id,
+        element_name=history_event.element_name,
+        details=details,
+        outcome=SERIOUS_FAILURE if kind == "incident" else SUCCESS,
+        acting_for=acting_for,
+        at=history_event.at,
+    )
+
+
+def record_access(
+    session,
+    actor: Actor,
+    *,
+    action: str = "R",
+    object_type: str,
+    object_id=None,
+    case_id=None,
+    instance=None,
+    event_type: str | None = None,
+    purpose: str | None = None,
+    details: dict | None = None,
+) -> AuditEvent:
+    """Log a read (R) or a search/export (E) of client data.
+
+    Committed with the caller's transaction; a read-only API request commits it after the
+    response is built (`app/api/audit.py`), so reads are logged without a unit of work.
+    """
+    if action not in ("R", "E"):
+        raise ValueError("record_access logs reads (R) and searches/exports (E)")
+    if event_type is None:
+        noun = EVENT_NOUNS.get(object_type, object_type.lower())
+        event_type = f"{noun}.{'read' if action == 'R' else 'searched'}"
+    return record(
+        session,
+        actor,
+        action=action,
+        event_type=event_type,
+        object_type=object_type,
+        object_id=object_id,
+        case_id=case_id,
+        instance=instance,
+        details=details,
+        purpose=purpose,
+    )
+
+
+def record_task_reads(session, actor: Actor, tasks, **search) -> None:
+    """An inbox search: one E row for the search, one R row per resident whose tasks it showed."""
+    record_access(
+        session,
+        actor,
+        action="E",
+        object_type="HumanTask",
+        event_type="task.searched",
+        details={"filters": {k: v for k, v in search.items() if v is not None}, "shown": len(tasks)},
+    )
+    by_case: dict = {}
+    for task in tasks:
+        by_case.setdefault(task.case_id, []).append(task)
+    for case_id, shown in by_case.items():
+        record_access(
+            session,
+            actor,
+            object_type="HumanTask",
+            object_id=",".join(str(t.id) for t in shown),
+            case_id=case_id,
+            event_type="task.listed",
+            details={"tasks": [{"id": str(t.id), "name": t.name} for t in shown]},
+        )
+
+
+def pending(session) -> list[AuditEvent]:
+    return session.info.get(PENDING, [])
+
+
+def _without_redundant_reads(rows: list[AuditEvent]) -> list[AuditEvent]:
+    # A claim or completion first reads its task; the change row already says who touched it.
+    changed = {(r.user, r.object_type, r.object_id) for r in rows if r.action in CHANGING_ACTIONS}
+    return [
+        r
+        for r in rows
+        if not (r.action == "R" and (r.user, r.object_type, r.object_id) in changed)
+    ]
+
+
+def _before_commit(session) -> None:
+    rows = session.info.pop(PENDING, None)
+    if rows:
+        chain.append(session, _without_redundant_reads(rows))
+
+
+def _after_transaction_end(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: committed or rolled back
+        session.info.pop(PENDING, None)
+        session.info.pop(LAST_ACTOR, None)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Hook the chain into every ORM session's commit (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_transaction_end", _after_transaction_end)
+    _installed = True
