@@ -3,11 +3,13 @@
 from flask import Flask
 from flask_smorest import Api
 
-from . import health, instances, problems, tasks
+from . import docs, health, instances, messages, problems, tasks
 
 
 def register_api(app: Flask, api: Api) -> None:
     problems.install(app)
     app.register_blueprint(health.blp)
+    app.register_blueprint(docs.blp)
     api.register_blueprint(instances.blp)
     api.register_blueprint(tasks.blp)
+    api.register_blueprint(messages.blp)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    UnsupportedMediaType,
+)
 
 from ..services.errors import InvalidInput, ServiceError
 
@@ -33,7 +38,23 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
 def install(app: Flask) -> None:
+    @app.before_request
+    def _limit_bodies():
+        """413 for bodies over MAX_CONTENT_LENGTH, 415 for non-JSON bodies sent to the JSON API."""
+        if not _is_api() or request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length and request.content_length > limit:
+            raise RequestEntityTooLarge(f"the body may be at most {limit} bytes")
+        if _has_body() and not request.is_json:
+            raise UnsupportedMediaType("send the body as application/json")
+        return None
+
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         extra = dict(exc.extra)
