@@ -8,13 +8,18 @@ from ..services.actors import Actor
 from ..services.identity import authenticate_token
 
 
+_ACTOR_KEY = "zorgpad.actor"
+
+
 def client_address() -> str | None:
     return request.remote_addr
 
 
 def current_actor() -> Actor:
     """The authenticated actor of this request, or a 401 problem."""
-    actor = g.get("actor")
+    # Cached on the request, not only on `g`: an app context (and its `g`) can outlive a request,
+    # e.g. when requests run inside an already pushed app context.
+    actor = request.environ.get(_ACTOR_KEY)
     if actor is not None:
         return actor
     header = request.headers.get("Authorization", "")
@@ -32,5 +37,6 @@ def current_actor() -> Actor:
     )
     if actor is None:
         abort(401, description="the token is unknown, expired or revoked")
+    request.environ[_ACTOR_KEY] = actor
     g.actor = actor
     return actor
