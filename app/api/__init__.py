@@ -3,10 +3,11 @@
 from flask import Flask
 from flask_smorest import Api
 
-from . import docs, health, instances, messages, problems, tasks
+from . import auth, docs, health, instances, messages, problems, tasks
 
 
 def register_api(app: Flask, api: Api) -> None:
+    auth.install(app)
     problems.install(app)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)
