@@ -7,7 +7,6 @@ from flask import abort, g, request
 from ..services.actors import Actor
 from ..services.identity import authenticate_token
 
-
 _ACTOR_KEY = "zorgpad.actor"
 
 

@@ -38,7 +38,11 @@ def call(base, method, path, token=None, body=None):
         request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local test server
-            return response.status, response.headers.get_content_type(), json.loads(response.read() or b"null")
+            return (
+                response.status,
+                response.headers.get_content_type(),
+                json.loads(response.read() or b"null"),
+            )
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get_content_type(), json.loads(error.read())
 
@@ -58,7 +62,9 @@ def test_walk_a_resident_through_triage_with_curl_steps(server):
     )
     assert status == 201 and instance["status"] == "running"
     # 3. The inbox shows the first step for the triage team.
-    status, _, page = call(server, "GET", "/api/v1/tasks?candidateGroup=wijkteam-triage&unassigned=true", token)
+    status, _, page = call(
+        server, "GET", "/api/v1/tasks?candidateGroup=wijkteam-triage&unassigned=true", token
+    )
     assert status == 200 and page["total"] == 1
     [task] = page["items"]
     assert task["elementId"] == "ut_melding" and task["subject"]["displayName"] == "Mw. Jansen"

@@ -20,7 +20,9 @@ def run(app, db, monkeypatch):
 
 
 def test_users_add_grant_token_revoke(run, app, db):
-    assert run("users", "add", "sanne", "--org", "wijkteam-noord", "--group", "wijkteam-triage").exit_code == 0
+    assert (
+        run("users", "add", "sanne", "--org", "wijkteam-noord", "--group", "wijkteam-triage").exit_code == 0
+    )
     assert run("users", "grant", "sanne", "--group", "wijkteam-regie", "--role", "auditor").exit_code == 0
     result = run("users", "token", "sanne", "--days", "7")
     token = result.stdout

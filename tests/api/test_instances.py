@@ -9,8 +9,14 @@ def test_only_groups_of_the_start_lane_may_start(world):
     for user in ("fatima", "vera", "audrey", "olaf", "petra"):
         body = {"processKey": "inbox", "subject": {"displayName": "X"}}
         assert_problem(world.client(user).post("/api/v1/process-instances", json=body), 403)
-    assert world.client("anna").post("/api/v1/process-instances", json={"processKey": "inbox"}).status_code == 201
-    assert world.client("admin").post("/api/v1/process-instances", json={"processKey": "inbox"}).status_code == 201
+    assert (
+        world.client("anna").post("/api/v1/process-instances", json={"processKey": "inbox"}).status_code
+        == 201
+    )
+    assert (
+        world.client("admin").post("/api/v1/process-instances", json={"processKey": "inbox"}).status_code
+        == 201
+    )
 
 
 def test_start_validation_and_unknown_keys(world):
@@ -19,7 +25,9 @@ def test_start_validation_and_unknown_keys(world):
     assert_problem(anna.post("/api/v1/process-instances", json={"processKey": "bestaat-niet"}), 404)
     bad_case = {"processKey": "inbox", "caseId": "00000000-0000-0000-0000-000000000000"}
     assert_problem(anna.post("/api/v1/process-instances", json=bad_case), 404)
-    assert_problem(anna.post("/api/v1/process-instances", json={"processKey": "inbox", "variables": [1]}), 422)
+    assert_problem(
+        anna.post("/api/v1/process-instances", json={"processKey": "inbox", "variables": [1]}), 422
+    )
 
 
 def test_start_on_an_existing_case(world):
@@ -65,7 +73,9 @@ def test_case_data_per_role_in_the_detail(world):
     for user in ("audrey", "admin"):
         assert world.client(user).get(path).json["variables"] is not None
     assert_problem(world.client("koen").get(path), 404)
-    assert_problem(world.client("anna").get("/api/v1/process-instances/00000000-0000-0000-0000-000000000000"), 404)
+    assert_problem(
+        world.client("anna").get("/api/v1/process-instances/00000000-0000-0000-0000-000000000000"), 404
+    )
 
 
 def test_filters_and_paging(world, clock):
@@ -94,7 +104,9 @@ def test_filters_and_paging(world, clock):
 @pytest.mark.parametrize("user", ["vera", "olaf", "audrey"])
 def test_cancel_is_403_for_roles_that_only_read(world, user):
     started = world.start()
-    response = world.client(user).post(f"/api/v1/process-instances/{started['id']}/cancel", json={"reason": "x"})
+    response = world.client(user).post(
+        f"/api/v1/process-instances/{started['id']}/cancel", json={"reason": "x"}
+    )
     assert_problem(response, 403)
 
 
@@ -112,9 +124,11 @@ def test_cancel_with_a_reason(world, db):
 
     from app.models import HistoryEvent
 
-    reasons = db.session.execute(
-        select(HistoryEvent.data).where(HistoryEvent.kind == "instance_cancelled")
-    ).scalars().all()
+    reasons = (
+        db.session.execute(select(HistoryEvent.data).where(HistoryEvent.kind == "instance_cancelled"))
+        .scalars()
+        .all()
+    )
     assert reasons == [{"reason": "dubbele melding"}]
 
 

@@ -27,7 +27,9 @@ def test_every_operation_is_documented_with_problem_responses(spec):
         ("/api/v1/process-instances/{instance_id}/cancel", "post"),
         ("/api/v1/messages", "post"),
     }
-    found = {(path, method) for path, item in spec["paths"].items() for method in item if method != "parameters"}
+    found = {
+        (path, method) for path, item in spec["paths"].items() for method in item if method != "parameters"
+    }
     assert found == expected
     for path, method in expected:
         operation = spec["paths"][path][method]

@@ -73,8 +73,13 @@ def test_claim_unclaim_and_conflicts(world, db, triage_task):
     released = anna.post(f"/api/v1/tasks/{triage_task}/unclaim")
     assert released.status_code == 200 and released.json["assignee"] is None
     assert ruben.post(f"/api/v1/tasks/{triage_task}/claim").json["assignee"] == "ruben"
-    assert _kinds(db, triage_task) == ["task_created", "task_claimed", "task_claimed", "task_unclaimed",
-                                       "task_claimed"]
+    assert _kinds(db, triage_task) == [
+        "task_created",
+        "task_claimed",
+        "task_claimed",
+        "task_unclaimed",
+        "task_claimed",
+    ]
 
 
 def test_admin_may_release_someone_elses_claim(world, triage_task):
@@ -86,7 +91,9 @@ def test_admin_may_release_someone_elses_claim(world, triage_task):
 def test_assign_only_to_a_candidate(world, db, triage_task):
     anna = world.client("anna")
     for target, reason in [("fatima", "not a member"), ("audrey", "role"), ("niemand", "no such")]:
-        body = assert_problem(anna.post(f"/api/v1/tasks/{triage_task}/assign", json={"assignee": target}), 422)
+        body = assert_problem(
+            anna.post(f"/api/v1/tasks/{triage_task}/assign", json={"assignee": target}), 422
+        )
         assert reason in body["errors"]["assignee"][0]
     assigned = anna.post(f"/api/v1/tasks/{triage_task}/assign", json={"assignee": "ruben"})
     assert assigned.status_code == 200 and assigned.json["assignee"] == "ruben"
@@ -109,8 +116,12 @@ def test_complete_validates_the_form_and_only_the_assignee_completes(world, db, 
     bad = assert_problem(anna.post(f"/api/v1/tasks/{triage_task}/complete", json={"data": {"score": 9}}), 422)
     assert set(bad["errors"]) == {"naam", "score"}
     assert_problem(anna.post(f"/api/v1/tasks/{triage_task}/complete", json={"data": "tekst"}), 422)
-    done = anna.post(f"/api/v1/tasks/{triage_task}/complete", json={"data": {"naam": "Mw. Jansen", "score": 3}})
-    assert done.status_code == 200 and done.json["status"] == "completed" and done.json["completedBy"] == "anna"
+    done = anna.post(
+        f"/api/v1/tasks/{triage_task}/complete", json={"data": {"naam": "Mw. Jansen", "score": 3}}
+    )
+    assert (
+        done.status_code == 200 and done.json["status"] == "completed" and done.json["completedBy"] == "anna"
+    )
     assert_problem(anna.post(f"/api/v1/tasks/{triage_task}/complete", json={"data": {"naam": "A"}}), 409)
     assert_problem(anna.post(f"/api/v1/tasks/{triage_task}/claim"), 409)
     assert "task_completed" in _kinds(db, triage_task)
@@ -133,7 +144,10 @@ def test_comments(world, db, triage_task):
     assert created.status_code == 201 and created.json["body"] == "Bel eerst de huisarts"
     ruben.post(f"/api/v1/tasks/{triage_task}/comments", json={"body": "Gedaan"})
     listed = world.client("audrey").get(f"/api/v1/tasks/{triage_task}/comments").json["items"]
-    assert [(c["author"], c["body"]) for c in listed] == [("anna", "Bel eerst de huisarts"), ("ruben", "Gedaan")]
+    assert [(c["author"], c["body"]) for c in listed] == [
+        ("anna", "Bel eerst de huisarts"),
+        ("ruben", "Gedaan"),
+    ]
     assert_problem(anna.post(f"/api/v1/tasks/{triage_task}/comments", json={"body": ""}), 422)
     assert_problem(anna.post(f"/api/v1/tasks/{triage_task}/comments", json={"body": "x" * 4001}), 422)
     assert_problem(world.client("fatima").get(f"/api/v1/tasks/{triage_task}/comments"), 404)

@@ -16,7 +16,11 @@ def test_task_page_for_a_case_worker(world, clock):
     assert body["form"]["schema"]["required"] == ["naam"] and body["form"]["ui"] == {}
     assert body["data"] == {} and body["draftSaved"] is False and isinstance(body["variables"], dict)
     context = body["context"]
-    assert context["subject"] == {"caseId": started["caseId"], "pseudonym": "Z-PAGE", "displayName": "Mw. Jansen"}
+    assert context["subject"] == {
+        "caseId": started["caseId"],
+        "pseudonym": "Z-PAGE",
+        "displayName": "Mw. Jansen",
+    }
     assert context["pathway"]["key"] == "inbox" and context["pathway"]["version"] == 1
     assert context["pathway"]["businessKey"] == "bk-1"
     assert context["step"] == {"elementId": "t_triage", "name": "Vraag verkennen", "lane": "wijkteam-triage"}
@@ -26,7 +30,12 @@ def test_task_page_for_a_case_worker(world, clock):
     assert others["FACT-bord bespreken"]["candidateGroups"] == ["ggz-fact"]
     assert [s["kind"] for s in context["previousSteps"]] == ["instance_started"]
     assert body["actions"] == {
-        "claim": True, "unclaim": False, "assign": True, "complete": True, "saveDraft": True, "comment": True,
+        "claim": True,
+        "unclaim": False,
+        "assign": True,
+        "complete": True,
+        "saveDraft": True,
+        "comment": True,
     }
 
 

@@ -96,7 +96,15 @@ def test_sorting_and_paging_with_total(world, clock):
 
 @pytest.mark.parametrize(
     "query",
-    ["perPage=201", "perPage=0", "page=0", "sortBy=name", "sortOrder=up", "dueBefore=morgen", "overdue=misschien"],
+    [
+        "perPage=201",
+        "perPage=0",
+        "page=0",
+        "sortBy=name",
+        "sortOrder=up",
+        "dueBefore=morgen",
+        "overdue=misschien",
+    ],
 )
 def test_bad_queries_are_422_with_the_field(world, query):
     body = assert_problem(world.client("anna").get("/api/v1/tasks?" + query), 422)
