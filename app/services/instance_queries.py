@@ -28,11 +28,21 @@ from .task_queries import MAX_PAGE_SIZE, sees_everything
 log = logging.getLogger(__name__)
 
 
+# Lanes per definition version: a version never changes, so its lanes are read from the database once.
+_LANES: dict[uuid.UUID, frozenset[str]] = {}
+
+
 def _lane_definitions(session, groups: frozenset[str]) -> list:
     if not groups:
         return []
-    rows = session.execute(select(ProcessDefinition.id, ProcessDefinition.meta)).all()
-    return [id_ for id_, meta in rows if set(meta.get("lanes") or []) & groups]
+    ids = session.execute(select(ProcessDefinition.id)).scalars().all()
+    missing = [id_ for id_ in ids if id_ not in _LANES]
+    if missing:
+        for id_, meta in session.execute(
+            select(ProcessDefinition.id, ProcessDefinition.meta).where(ProcessDefinition.id.in_(missing))
+        ):
+            _LANES[id_] = frozenset(meta.get("lanes") or [])
+    return [id_ for id_ in ids if _LANES[id_] & groups]
 
 
 def _involved(session, actor: Actor, groups: frozenset[str], *, via_assignee: bool):
