@@ -1,8 +1,8 @@
 """Schemas of the process-instance and message endpoints (camelCase on the wire)."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
-from .schemas import PersonSubjectSchema, _In
+from .schemas import PersonSubjectSchema, Text, _In
 
 
 class InstanceQuerySchema(_In):
@@ -58,17 +58,26 @@ class InstancePageSchema(Schema):
 
 
 class CancelSchema(_In):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = Text(2000)
+
+
+class CorrelationKeysSchema(Schema):
+    """How a message finds its pathway: the resident's case, a business key or an instance."""
+
+    class Meta:
+        unknown = RAISE
+
+    case = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": "case id or pseudonym"}
+    )
+    caseId = fields.String(validate=validate.Length(min=1, max=200))
+    businessKey = fields.String(validate=validate.Length(min=1, max=200))
+    processInstanceId = fields.String(validate=validate.Length(min=1, max=200))
 
 
 class SendMessageSchema(_In):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    correlationKeys = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(["case", "caseId", "businessKey", "processInstanceId"])),
-        values=fields.String(validate=validate.Length(max=200)),
-        load_default=dict,
-        metadata={"description": "case (id or pseudonym), businessKey or processInstanceId"},
-    )
+    correlationKeys = fields.Nested(CorrelationKeysSchema, load_default=dict)
     payload = fields.Dict(keys=fields.String(), load_default=dict)
     idempotencyKey = fields.String(
         validate=validate.Length(min=1, max=200),

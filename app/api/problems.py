@@ -34,6 +34,26 @@ def problem(status: int, title: str, detail: str | None = None, **extra):
     return response
 
 
+def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested errors as {"subject/network": ["..."]}, like the form errors."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}/{key}" if prefix else str(key)
+            for field, texts in flatten_errors(value, path).items():
+                flat.setdefault(field, []).extend(texts)
+    elif isinstance(messages, list | tuple):
+        for item in messages:
+            if isinstance(item, dict | list | tuple):
+                for field, texts in flatten_errors(item, prefix).items():
+                    flat.setdefault(field, []).extend(texts)
+            else:
+                flat.setdefault(prefix or "(root)", []).append(str(item))
+    else:
+        flat.setdefault(prefix or "(root)", []).append(str(messages))
+    return flat
+
+
 def _is_api() -> bool:
     return request.path.startswith("/api/")
 
@@ -76,7 +96,7 @@ def install(app: Flask) -> None:
             errors = {}
             for location_errors in data["messages"].values():
                 if isinstance(location_errors, dict):
-                    errors.update(location_errors)
+                    errors.update(flatten_errors(location_errors))
         response = problem(exc.code or 500, exc.name, exc.description, errors=errors)
         if exc.code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="zorgpad"'

@@ -1,13 +1,37 @@
 """Marshmallow schemas for request bodies and responses (camelCase on the wire)."""
 
+import re
 from datetime import UTC
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
 
 class _In(Schema):
     class Meta:
         unknown = EXCLUDE
+
+
+# "Has at least one visible character", spelled the same for Python's `re` and ECMA-262 regexes
+# (JSON Schema `pattern`), so the documented rule and the enforced rule cannot drift apart.
+VISIBLE_CHARACTER = (
+    "[^\\t\\n\\v\\f\\r \\x00-\\x1f\\x7f-\\x9f\\xa0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+)
+
+
+def has_text(value: str) -> None:
+    if not re.search(VISIBLE_CHARACTER, value):
+        raise ValidationError("must contain visible text")
+
+
+def Text(max_length: int, **kwargs) -> fields.String:  # noqa: N802 - a field factory reads like a field
+    """A required free-text field that must hold more than whitespace."""
+    return fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=max_length), has_text],
+        metadata={"pattern": VISIBLE_CHARACTER, **kwargs.pop("metadata", {})},
+        **kwargs,
+    )
 
 
 class SubjectSchema(_In):
@@ -25,7 +49,13 @@ class StartInstanceSchema(_In):
 
 
 class ProblemSchema(Schema):
-    """RFC 9457 problem details; `errors` maps a field (path) to its messages."""
+    """RFC 9457 problem details; `errors` maps a field (path) to its messages.
+
+    Extension members (e.g. `messageId`, `findings`) are allowed, as the RFC says.
+    """
+
+    class Meta:
+        unknown = INCLUDE
 
     type = fields.String(required=True)
     title = fields.String(required=True)
@@ -213,7 +243,7 @@ class DraftSchema(_In):
 
 
 class NewCommentSchema(_In):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    body = Text(4000)
 
 
 class CommentSchema(Schema):

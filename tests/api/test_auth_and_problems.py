@@ -111,3 +111,26 @@ def test_500_is_a_problem_without_internals(world, monkeypatch):
 
 def test_health_is_outside_the_api_and_needs_no_token(world):
     assert world.client().get("/healthz").json == {"status": "ok"}
+
+
+def test_nested_validation_errors_are_flat_paths(world):
+    body = {"processKey": "inbox", "subject": {"network": "x" * 101}}
+    problem = assert_problem(world.client("anna").post("/api/v1/process-instances", json=body), 422)
+    assert list(problem["errors"]) == ["subject/network"]
+    assert all(isinstance(m, str) for m in problem["errors"]["subject/network"])
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x1e", "\ufeff\t"])
+def test_free_text_must_be_visible(world, text):
+    started = world.start()
+    task_id = world.task_of(started, "t_triage")
+    anna = world.client("anna")
+    cancel = anna.post(f"/api/v1/process-instances/{started['id']}/cancel", json={"reason": text})
+    assert "reason" in assert_problem(cancel, 422)["errors"]
+    comment = anna.post(f"/api/v1/tasks/{task_id}/comments", json={"body": text})
+    assert "body" in assert_problem(comment, 422)["errors"]
+
+
+def test_problem_extension_members_are_documented_as_allowed(world):
+    spec = world.client().get("/api/v1/openapi.json").json
+    assert spec["components"]["schemas"]["Problem"].get("additionalProperties", True) is not False

@@ -102,7 +102,8 @@ def test_message_validation(messaging):
     client = messaging.client("anna")
     assert "name" in assert_problem(client.post("/api/v1/messages", json={}), 422)["errors"]
     bad_keys = {"name": "verzoek", "correlationKeys": {"bsn": "123"}}
-    assert "correlationKeys" in assert_problem(client.post("/api/v1/messages", json=bad_keys), 422)["errors"]
+    errors = assert_problem(client.post("/api/v1/messages", json=bad_keys), 422)["errors"]
+    assert list(errors) == ["correlationKeys/bsn"]
 
 
 def test_a_system_account_never_gets_the_engines_powers(messaging):
