@@ -160,3 +160,32 @@ def test_insurer_acts_on_its_own_task(world):
     assert vera.post(f"/api/v1/tasks/{insurer_task}/claim").json["assignee"] == "vera"
     done = vera.post(f"/api/v1/tasks/{insurer_task}/complete", json={"data": {"wachttijd_weken": 3}})
     assert done.status_code == 200 and done.json["caseId"] is None and done.json["subject"] is None
+
+
+def test_two_colleagues_claiming_at_once_one_wins(world, app, database_url, clock):
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite serialises writers; the optimistic lock is exercised on PostgreSQL")
+    import threading
+
+    from app.engine.clock import using_clock
+
+    task_id = world.task_of(world.start(), "t_triage")
+    tokens = {user: world.client(user).environ_base["HTTP_AUTHORIZATION"] for user in ("anna", "ruben")}
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def claim(user):
+        client = app.test_client()
+        barrier.wait()
+        with using_clock(clock), app.app_context():
+            response = client.post(f"/api/v1/tasks/{task_id}/claim", headers={"Authorization": tokens[user]})
+        results[user] = (response.status_code, response.json)
+
+    threads = [threading.Thread(target=claim, args=(user,)) for user in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(code for code, _ in results.values()) == [200, 409], results
+    [winner] = [user for user, (code, _) in results.items() if code == 200]
+    assert world.client("audrey").get(f"/api/v1/tasks/{task_id}").json["task"]["assignee"] == winner
