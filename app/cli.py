@@ -93,7 +93,7 @@ def users() -> None:
 @click.argument("username")
 @click.option("--display-name")
 @click.option("--organisation", "--org")
-@click.option("--role", "roles", multiple=True, help="professional, process-owner, auditor, admin")
+@click.option("--role", "roles", multiple=True, help="professional, process-owner, auditor, admin, system")
 @click.option("--group", "groups", multiple=True, help="Group (lane) key, e.g. wijkteam-triage")
 @click.option("--password", help="Login password for the web inbox (prompted if --ask-password).")
 @click.option("--ask-password", is_flag=True)

@@ -41,4 +41,16 @@ def load_config(instance_path: Path) -> dict:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "JSON_SORT_KEYS": False,
+        # Interactive docs at /api/v1/docs: Swagger UI from npm (node_modules), no CDN.
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
+        "ZORGPAD_SWAGGER_UI_DIR": env.get(
+            "ZORGPAD_SWAGGER_UI_DIR", str(PROJECT_ROOT / "node_modules" / "swagger-ui-dist")
+        ),
+        "API_SPEC_OPTIONS": {
+            "info": {
+                "description": "Task inbox and care pathways. Errors are RFC 9457 problem+json; "
+                "see docs/api.md for who sees what."
+            },
+        },
     }

@@ -13,5 +13,16 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api with every error documented as RFC 9457 problem+json."""
+
+    def _register_responses(self):
+        from .api.openapi import register_problem_responses
+
+        register_problem_responses(self)
+
+
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
-api = Api()
+api = ProblemApi()

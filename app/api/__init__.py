@@ -3,13 +3,16 @@
 from flask import Flask
 from flask_smorest import Api
 
-from . import audit, deployments, health, instances, problems, tasks
+from . import audit, auth, deployments, docs, health, instances, messages, problems, tasks
 
 
 def register_api(app: Flask, api: Api) -> None:
+    auth.install(app)
     problems.install(app)
     app.register_blueprint(health.blp)
+    app.register_blueprint(docs.blp)
     api.register_blueprint(instances.blp)
     api.register_blueprint(tasks.blp)
+    api.register_blueprint(messages.blp)
     api.register_blueprint(deployments.blp)
     api.register_blueprint(audit.blp)

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..services.audit import exports, queries
 from ..services.audit.record import pending
 from .auth import current_actor
+from .openapi import problems
 from .schemas import _In
 
 blp = Blueprint(
@@ -64,6 +65,7 @@ def _filters(query: dict) -> queries.SearchFilters:
 class Events(MethodView):
     @blp.arguments(AuditSearchSchema, location="query")
     @blp.response(200)
+    @problems(blp, 403)
     def get(self, query):
         """Search the audit log by user, organisation, period, pathway, action (paged, by seq)."""
         page = queries.search(
@@ -75,6 +77,7 @@ class Events(MethodView):
 @blp.route("/instances/<instance_id>/timeline")
 class Timeline(MethodView):
     @blp.response(200)
+    @problems(blp, 403, 404)
     def get(self, instance_id):
         """One pathway instance: each step with who/when/what, and the element ids on its path."""
         return queries.timeline(db.session, instance_id, current_actor())
@@ -84,6 +87,7 @@ class Timeline(MethodView):
 class ClientView(MethodView):
     @blp.arguments(PageSchema, location="query")
     @blp.response(200)
+    @problems(blp, 403, 404)
     def get(self, query, case_key):
         """Who saw or changed this resident's data: when, who, role, organisation, which data."""
         page = queries.client_view(
@@ -95,6 +99,8 @@ class ClientView(MethodView):
 @blp.route("/export/<fmt>")
 class Export(MethodView):
     @blp.arguments(AuditFilterSchema, location="query")
+    @blp.response(200, description="A streamed export (CSV, JSON Lines, FHIR Bundle or XES)")
+    @problems(blp, 403, 404)
     def get(self, query, fmt):
         """Stream the log as csv, jsonl or fhir (R4 Bundle of AuditEvent), or the pathways as xes."""
         chunks = exports.begin_export(db.session, current_actor(), fmt, _filters(query))

@@ -7,6 +7,8 @@ from flask import abort, g, request
 from ..services.actors import Actor
 from ..services.identity import authenticate_token
 
+_ACTOR_KEY = "zorgpad.actor"
+
 
 def client_address() -> str | None:
     return request.remote_addr
@@ -14,7 +16,9 @@ def client_address() -> str | None:
 
 def current_actor() -> Actor:
     """The authenticated actor of this request, or a 401 problem."""
-    actor = g.get("actor")
+    # Cached on the request, not only on `g`: an app context (and its `g`) can outlive a request,
+    # e.g. when requests run inside an already pushed app context.
+    actor = request.environ.get(_ACTOR_KEY)
     if actor is not None:
         return actor
     header = request.headers.get("Authorization", "")
@@ -32,5 +36,21 @@ def current_actor() -> Actor:
     )
     if actor is None:
         abort(401, description="the token is unknown, expired or revoked")
+    request.environ[_ACTOR_KEY] = actor
     g.actor = actor
     return actor
+
+
+PUBLIC_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
+
+
+def install(app) -> None:
+    """Authenticate every API request before its body is parsed: no 422 or 415 before a 401."""
+
+    @app.before_request
+    def _authenticate():
+        path = request.path
+        if not path.startswith("/api/") or path.startswith(PUBLIC_PATHS) or request.method == "OPTIONS":
+            return None
+        current_actor()
+        return None

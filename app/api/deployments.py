@@ -11,6 +11,7 @@ from ..services import definitions, migration
 from ..services.deployments import deploy
 from ..services.errors import InvalidInput
 from .auth import current_actor
+from .openapi import problems
 from .schemas import _In
 
 blp = Blueprint(
@@ -31,6 +32,26 @@ def _flag(name: str) -> bool:
 
 @blp.route("/deployments")
 class Deployments(MethodView):
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                            "name": {"type": "string"},
+                            "dryRun": {"type": "boolean"},
+                            "requireTests": {"type": "boolean"},
+                        },
+                    }
+                }
+            },
+        }
+    )
+    @blp.response(201, description="The deployment: versions created and unchanged, findings")
+    @problems(blp, 403, 422, body=True)
     def post(self):
         """Deploy .bpmn, .dmn and form (.json) files (multipart); `dryRun` only validates.
 
@@ -66,6 +87,8 @@ def _read_upload() -> tuple[dict[str, bytes], dict[str, bytes]]:
 
 @blp.route("/process-definitions")
 class ProcessDefinitions(MethodView):
+    @blp.response(200, description="Process definitions with their versions and running instances")
+    @problems(blp, 403)
     def get(self):
         """Every process key with its versions and the running instances on each."""
         return {"items": definitions.list_definitions(actor=current_actor())}
@@ -73,6 +96,8 @@ class ProcessDefinitions(MethodView):
 
 @blp.route("/process-definitions/<key>/versions/<int:version>/xml")
 class DefinitionXml(MethodView):
+    @blp.response(200, description="The version's BPMN XML")
+    @problems(blp, 403, 404)
     def get(self, key: str, version: int):
         """The BPMN XML a version was deployed from (for the modeller)."""
         name, content = definitions.definition_xml(key, version, actor=current_actor())
@@ -93,6 +118,8 @@ class MigrationSchema(_In):
 @blp.route("/process-definitions/<key>/migrations")
 class Migrations(MethodView):
     @blp.arguments(MigrationSchema)
+    @blp.response(200, description="The migration report or result per instance")
+    @problems(blp, 403, 404, 422, body=True)
     def post(self, body, key: str):
         """Report (dryRun) or migrate running instances of one version to another (default: latest)."""
         return migration.migrate_instances(

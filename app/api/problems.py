@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    UnsupportedMediaType,
+)
 
 from ..services.errors import InvalidInput, ServiceError
 
@@ -29,11 +34,55 @@ def problem(status: int, title: str, detail: str | None = None, **extra):
     return response
 
 
+def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested errors as {"subject/network": ["..."]}, like the form errors."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}/{key}" if prefix else str(key)
+            for field, texts in flatten_errors(value, path).items():
+                flat.setdefault(field, []).extend(texts)
+    elif isinstance(messages, list | tuple):
+        for item in messages:
+            if isinstance(item, dict | list | tuple):
+                for field, texts in flatten_errors(item, prefix).items():
+                    flat.setdefault(field, []).extend(texts)
+            else:
+                flat.setdefault(prefix or "(root)", []).append(str(item))
+    else:
+        flat.setdefault(prefix or "(root)", []).append(str(messages))
+    return flat
+
+
 def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+# Endpoints that take file uploads (multipart/form-data) instead of JSON.
+MULTIPART_PATHS = ("/api/v1/deployments",)
+
+
+def _multipart_allowed() -> bool:
+    return request.path in MULTIPART_PATHS and request.mimetype == "multipart/form-data"
+
+
 def install(app: Flask) -> None:
+    @app.before_request
+    def _limit_bodies():
+        """413 for bodies over MAX_CONTENT_LENGTH, 415 for non-JSON bodies sent to the JSON API."""
+        if not _is_api() or request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length and request.content_length > limit:
+            raise RequestEntityTooLarge(f"the body may be at most {limit} bytes")
+        if _has_body() and not request.is_json and not _multipart_allowed():
+            raise UnsupportedMediaType("send the body as application/json")
+        return None
+
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         extra = dict(exc.extra)
@@ -55,7 +104,7 @@ def install(app: Flask) -> None:
             errors = {}
             for location_errors in data["messages"].values():
                 if isinstance(location_errors, dict):
-                    errors.update(location_errors)
+                    errors.update(flatten_errors(location_errors))
         response = problem(exc.code or 500, exc.name, exc.description, errors=errors)
         if exc.code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="zorgpad"'

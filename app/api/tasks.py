@@ -1,69 +1,140 @@
-"""The task inbox."""
+"""The task inbox: Camunda-style task query, the task page, and the actions on a task."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..extensions import db
+from ..services import comments, task_views
 from ..services import tasks as service
+from ..services.task_queries import TaskFilter, inbox_page, task_summary
 from .auth import current_actor
-from .schemas import CompleteTaskSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
+from .openapi import problems
+from .schemas import (
+    AssignSchema,
+    CommentListSchema,
+    CommentSchema,
+    CompleteTaskSchema,
+    DraftSchema,
+    NewCommentSchema,
+    TaskDetailSchema,
+    TaskPageSchema,
+    TaskQuerySchema,
+    TaskSummarySchema,
+)
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Find and do your work")
+
+_FILTER_NAMES = {
+    "assignee": "assignee",
+    "candidateGroup": "candidate_group",
+    "candidateUser": "candidate_user",
+    "unassigned": "unassigned",
+    "processKey": "process_key",
+    "businessKey": "business_key",
+    "subject": "subject",
+    "caseId": "case_id",
+    "dueBefore": "due_before",
+    "dueAfter": "due_after",
+    "priority": "priority",
+    "minPriority": "min_priority",
+    "maxPriority": "max_priority",
+    "overdue": "overdue",
+    "nameLike": "name_like",
+    "status": "status",
+    "sortBy": "sort_by",
+    "sortOrder": "sort_order",
+    "page": "page",
+    "perPage": "per_page",
+}
+
+
+def _summary(task):
+    """A task after an action, as the actor who acted on it may see it."""
+    from ..services.task_queries import sees_case_of
+
+    return task_summary(task, sees_case=sees_case_of(current_actor(), task))
 
 
 @blp.route("")
 class Tasks(MethodView):
     @blp.arguments(TaskQuerySchema, location="query")
     @blp.response(200, TaskPageSchema)
+    @problems(blp, 422)
     def get(self, query):
-        """Tasks the caller may see (candidate or assignee), by due date."""
+        """Tasks the caller may see (candidate, assignee, or auditor), filtered, sorted and paged."""
         actor = current_actor()
-        page = service.list_tasks(
-            actor,
-            status=query["status"],
-            assignee=query.get("assignee"),
-            candidate_group=query.get("candidateGroup"),
-            unassigned=query.get("unassigned"),
-            process_key=query.get("processKey"),
-            page=query["page"],
-            per_page=query["perPage"],
-        )
-        return {
-            "items": page.items,
-            "total": page.total,
-            "page": query["page"],
-            "perPage": query["perPage"],
-        }
+        page = inbox_page(actor, TaskFilter(**{_FILTER_NAMES[k]: v for k, v in query.items()}))
+        return {"items": page.items, "total": page.total, "page": query["page"], "perPage": query["perPage"]}
 
 
-@blp.route("/<task_id>")
+@blp.route("/<uuid:task_id>")
 class TaskItem(MethodView):
-    @blp.response(200, TaskSchema)
+    @blp.response(200, TaskDetailSchema)
+    @problems(blp, 404)
     def get(self, task_id):
-        """One task."""
-        return service.get_task(db.session, task_id, current_actor())
+        """The task page: form (JSON Schema + x-ui hints), data so far, case context, allowed actions."""
+        return task_views.task_detail(db.session, task_id, current_actor())
 
 
-@blp.route("/<task_id>/claim")
+@blp.route("/<uuid:task_id>/claim")
 class Claim(MethodView):
-    @blp.response(200, TaskSchema)
+    @blp.response(200, TaskSummarySchema)
+    @problems(blp, 403, 404, 409)
     def post(self, task_id):
-        """Take a task of one of your groups."""
-        return service.claim(task_id, actor=current_actor())
+        """Take a task of one of your groups (409 if someone else holds it)."""
+        return _summary(service.claim(task_id, actor=current_actor()))
 
 
-@blp.route("/<task_id>/unclaim")
+@blp.route("/<uuid:task_id>/unclaim")
 class Unclaim(MethodView):
-    @blp.response(200, TaskSchema)
+    @blp.response(200, TaskSummarySchema)
+    @problems(blp, 403, 404, 409)
     def post(self, task_id):
-        """Give a task back to its groups."""
-        return service.unclaim(task_id, actor=current_actor())
+        """Give a task back to its groups (the assignee, or an admin)."""
+        return _summary(service.unclaim(task_id, actor=current_actor()))
 
 
-@blp.route("/<task_id>/complete")
+@blp.route("/<uuid:task_id>/assign")
+class Assign(MethodView):
+    @blp.arguments(AssignSchema)
+    @blp.response(200, TaskSummarySchema)
+    @problems(blp, 403, 404, 409, 422, body=True)
+    def post(self, body, task_id):
+        """Hand the task to a member of one of its candidate groups (or a candidate user)."""
+        return _summary(service.assign(task_id, body["assignee"], actor=current_actor()))
+
+
+@blp.route("/<uuid:task_id>/complete")
 class Complete(MethodView):
     @blp.arguments(CompleteTaskSchema)
-    @blp.response(200, TaskSchema)
+    @blp.response(200, TaskSummarySchema)
+    @problems(blp, 403, 404, 409, 422, body=True)
     def post(self, body, task_id):
-        """Complete a task with its form data (validated against the task's form)."""
-        return service.complete(task_id, body["data"], actor=current_actor())
+        """Complete with form data, validated against the task's form (422 lists failing fields)."""
+        return _summary(service.complete(task_id, body["data"], actor=current_actor()))
+
+
+@blp.route("/<uuid:task_id>/draft")
+class Draft(MethodView):
+    @blp.arguments(DraftSchema)
+    @blp.response(200, TaskSummarySchema)
+    @problems(blp, 403, 404, 409, 422, body=True)
+    def put(self, body, task_id):
+        """Save form data without completing (not validated until completion)."""
+        return _summary(service.save_draft(task_id, body["data"], actor=current_actor()))
+
+
+@blp.route("/<uuid:task_id>/comments")
+class Comments(MethodView):
+    @blp.response(200, CommentListSchema)
+    @problems(blp, 404)
+    def get(self, task_id):
+        """Comments on the task, oldest first."""
+        return {"items": comments.list_comments(db.session, task_id, current_actor())}
+
+    @blp.arguments(NewCommentSchema)
+    @blp.response(201, CommentSchema)
+    @problems(blp, 403, 404, 422, body=True)
+    def post(self, body, task_id):
+        """Leave a comment for colleagues on the task."""
+        return comments.add_comment(task_id, body["body"], actor=current_actor())

@@ -1,6 +1,7 @@
 """SQLAlchemy tables. Importing this package registers every table on `db.metadata`."""
 
 from .audit import AuditChainHead, AuditEvent
+from .comments import TaskComment
 from .definitions import Deployment, ProcessDefinition, Resource
 from .identity import ROLES, ApiToken, Group, Membership, Organisation, User
 from .instances import Case, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate, Timer
@@ -24,5 +25,6 @@ __all__ = [
     "ProcessInstance",
     "Resource",
     "TaskCandidate",
+    "TaskComment",
     "Timer",
 ]

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .types import JsonDoc, UTCDateTime
 
-ROLES = ("professional", "process-owner", "auditor", "admin")
+# `system` is for outside systems (a GP system, the crisis service) that only send messages;
+# see services.identity.actor_for for why it never becomes the engine's own system role.
+ROLES = ("professional", "process-owner", "auditor", "admin", "system")
 
 
 class Organisation(db.Model):

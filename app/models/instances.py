@@ -59,7 +59,11 @@ class HumanTask(db.Model):
     """An inbox row: a user task waiting for (or done by) a professional."""
 
     __tablename__ = "human_tasks"
-    __table_args__ = (Index("ix_human_tasks_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_human_tasks_status_due", "status", "due_at"),
+        Index("ix_human_tasks_status_created", "status", "created_at"),
+        Index("ix_human_tasks_status_priority", "status", "priority"),
+    )
 
     # The engine's own task id, so a completion maps straight back into the workflow.
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..engine import EngineError, clock
 from ..extensions import db
@@ -178,28 +179,47 @@ def _start_by_message(session, message: Message):
 
 
 def send_message(name: str, correlation: dict, payload: dict, *, actor, idempotency_key=None):
-    """Accept a message from outside (a GP system, the crisis service) and deliver it."""
-    with unit_of_work() as session:
-        if idempotency_key:
-            existing = session.execute(
-                select(Message).where(Message.idempotency_key == idempotency_key)
-            ).scalar_one_or_none()
-            if existing is not None:
-                return existing, False
-        now = clock.now()
-        message = Message(
-            name=name,
-            correlation=correlation or {},
-            payload=payload or {},
-            idempotency_key=idempotency_key,
-            status="queued",
-            sent_by=actor.username,
-            created_at=now,
-            next_attempt_at=now,
-            attempts=0,
-        )
-        session.add(message)
-        session.flush()
-        message_id = message.id
+    """Accept a message from outside (a GP system, the crisis service) and deliver it.
+
+    Returns (message, created). A retried call with the same idempotency key returns the first
+    message and delivers nothing; two calls racing with one key are settled by the unique index.
+    """
+    if idempotency_key:
+        existing = _by_idempotency_key(idempotency_key)
+        if existing is not None:
+            return _same_message(existing, name), False
+    try:
+        with unit_of_work() as session:
+            now = clock.now()
+            message = Message(
+                name=name,
+                correlation=correlation or {},
+                payload=payload or {},
+                idempotency_key=idempotency_key,
+                status="queued",
+                sent_by=actor.username,
+                created_at=now,
+                next_attempt_at=now,
+                attempts=0,
+            )
+            session.add(message)
+            session.flush()
+            message_id = message.id
+    except IntegrityError:
+        # Another request with the same key committed between our look-up and our insert.
+        existing = _by_idempotency_key(idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _same_message(existing, name), False
     deliver_now([message_id])
     return db.session.get(Message, message_id), True
+
+
+def _by_idempotency_key(key: str) -> Message | None:
+    return db.session.execute(select(Message).where(Message.idempotency_key == key)).scalar_one_or_none()
+
+
+def _same_message(existing: Message, name: str) -> Message:
+    if existing.name != name:
+        raise Conflict("this idempotency key was used for another message", messageId=str(existing.id))
+    return existing

@@ -56,6 +56,8 @@ USERS = {
     "olaf": ("Olaf Peters", "netwerk", ["process-owner"], []),
     "audrey": ("Audrey Kok", "netwerk", ["auditor"], []),
     "admin": ("Beheerder", "netwerk", ["admin"], []),
+    # An outside system (a GP information system) that reports in through POST /api/v1/messages.
+    "huisartsensysteem": ("Huisartsinformatiesysteem (koppeling)", "netwerk", ["system"], []),
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..engine import clock
 from ..extensions import db
 from ..models import ROLES, ApiToken, Group, Membership, Organisation, User
-from .actors import Actor
+from .actors import EXTERNAL_SYSTEM, Actor
 from .errors import InvalidInput, NotFound
 from .unit_of_work import unit_of_work
 
@@ -137,12 +139,24 @@ def revoke_tokens(username: str) -> int:
     return len(tokens)
 
 
+def actor_roles(stored: list[str] | None) -> frozenset[str]:
+    """Roles as the services see them.
+
+    The stored role `system` (an outside system such as a GP information system) becomes
+    `external-system`: `Actor.has_role("system")` means the engine's own in-process actor, which
+    sees every task, and no credential may ever grant that.
+    """
+    return frozenset(EXTERNAL_SYSTEM if role == "system" else role for role in stored or [])
+
+
 def actor_for(user: User, **context) -> Actor:
     groups = frozenset(m.group.key for m in user.memberships)
+    blind = frozenset(m.group.key for m in user.memberships if not m.group.sees_case_data)
     return Actor(
         username=user.username,
         groups=groups,
-        roles=frozenset(user.roles or []),
+        blind_groups=blind,
+        roles=actor_roles(user.roles),
         organisation=user.organisation.key if user.organisation else None,
         display_name=user.display_name,
         **context,
@@ -171,3 +185,96 @@ def authenticate_password(username: str, password: str, **context) -> Actor | No
     if not check_password_hash(user.password_hash, password or ""):
         return None
     return actor_for(user, **context)
+
+
+# -- web sessions ----------------------------------------------------------------------------------
+# The web layer calls `login` with the submitted form, keeps only the returned user id in its
+# signed session cookie, and calls `actor_for_session` on each request: a deactivated user or a
+# changed membership takes effect on the next request, not at the next login.
+
+
+def login(username: str, password: str, **context) -> tuple[str, Actor] | None:
+    """Check a password; the (user id for the session, actor) or None. Same timing either way."""
+    actor = authenticate_password(username, password, **context)
+    if actor is None:
+        return None
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one()
+    return str(user.id), actor
+
+
+def actor_for_session(user_id: str | None, **context) -> Actor | None:
+    """The actor behind a session's user id, or None if it is gone or deactivated."""
+    if not user_id:
+        return None
+    try:
+        key = uuid.UUID(str(user_id))
+    except ValueError:
+        return None
+    user = db.session.get(User, key)
+    if user is None or not user.active:
+        return None
+    return actor_for(user, **context)
+
+
+# -- OpenID Connect seam -----------------------------------------------------------------------------
+# Token *verification* (signature against the provider's JWKS, issuer, audience, expiry) happens
+# before this function, in whatever small verifier the deployment chooses (see docs/identity.md).
+# This function only maps verified claims onto our users, groups and roles.
+
+
+@dataclass(frozen=True)
+class ClaimMapping:
+    """Where a provider puts things in its tokens (Keycloak defaults)."""
+
+    username_claim: str = "preferred_username"
+    groups_claim: str = "groups"
+    # Keycloak puts realm roles under realm_access.roles; a dotted path walks nested objects.
+    roles_claim: str = "realm_access.roles"
+    organisation_claim: str = "organisation"
+
+
+def _claim(claims: dict, path: str):
+    value = claims
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def actor_from_claims(claims: dict, mapping: ClaimMapping = ClaimMapping(), **context) -> Actor | None:  # noqa: B008
+    """The actor for a verified OIDC token's claims, or None if the subject is unknown here.
+
+    A user is linked by `users.external_subject == sub` (set it with `link_external_subject`);
+    roles and groups come from the token when present (the provider is the source of truth),
+    filtered to the roles and group keys this service knows, so a token cannot invent a group.
+    Without groups/roles claims the user's stored memberships and roles apply.
+    """
+    sub = claims.get("sub")
+    if not sub:
+        return None
+    user = db.session.execute(select(User).where(User.external_subject == str(sub))).scalar_one_or_none()
+    if user is None or not user.active:
+        return None
+    stored = actor_for(user, **context)
+    token_groups = _claim(claims, mapping.groups_claim)
+    token_roles = _claim(claims, mapping.roles_claim)
+    groups, blind = stored.groups, stored.blind_groups
+    if isinstance(token_groups, list):
+        # Keycloak's group mapper may send full paths ("/wijkteam-noord/wijkteam-triage").
+        keys = {str(g).rstrip("/").rsplit("/", 1)[-1] for g in token_groups}
+        rows = db.session.execute(select(Group).where(Group.key.in_(sorted(keys)))).scalars().all()
+        groups = frozenset(g.key for g in rows)
+        blind = frozenset(g.key for g in rows if not g.sees_case_data)
+    roles = stored.roles
+    if isinstance(token_roles, list):
+        roles = actor_roles([r for r in token_roles if r in ROLES])
+    return stored.with_context(groups=groups, blind_groups=blind, roles=roles)
+
+
+def link_external_subject(username: str, subject: str) -> User:
+    """Connect a local user to the provider's `sub` claim (done once, by an admin)."""
+    with unit_of_work() as session:
+        user = find_user(session, username)
+        user.external_subject = subject
+    return user

@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import exists, false, func, or_, select
+from sqlalchemy import select
 
 from ..engine import EngineError, UnknownTask, clock
-from ..models import HumanTask, TaskCandidate
-from . import audit, deliveries
+from ..models import HumanTask, User
+from . import audit, deliveries, task_queries
 from .actors import Actor
 from .deployments import form_schema
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessFailure
@@ -19,17 +19,8 @@ from .unit_of_work import unit_of_work
 
 ACTING_ROLES = ("professional", "admin", "system")
 
-
-def visible_to(actor: Actor):
-    """SQL condition: the tasks this actor may see (a candidate, or the assignee)."""
-    if actor.has_role("system"):
-        return HumanTask.id.is_not(None)
-    conditions = [HumanTask.assignee == actor.username]
-    candidate = [TaskCandidate.user_name == actor.username]
-    if actor.groups:
-        candidate.append(TaskCandidate.group_name.in_(sorted(actor.groups)))
-    conditions.append(exists().where(TaskCandidate.task_id == HumanTask.id, or_(*candidate)))
-    return or_(*conditions) if conditions else false()
+# Re-exported: the inbox SQL lives in task_queries.
+visible_to = task_queries.visible_to
 
 
 def is_candidate(actor: Actor, task: HumanTask) -> bool:
@@ -39,7 +30,7 @@ def is_candidate(actor: Actor, task: HumanTask) -> bool:
 
 
 def can_see(actor: Actor, task: HumanTask) -> bool:
-    return actor.has_role("system") or task.assignee == actor.username or is_candidate(actor, task)
+    return task_queries.sees_everything(actor) or task.assignee == actor.username or is_candidate(actor, task)
 
 
 @dataclass
@@ -48,44 +39,10 @@ class TaskPage:
     total: int
 
 
-def list_tasks(
-    actor: Actor,
-    *,
-    status: str = "open",
-    assignee: str | None = None,
-    candidate_group: str | None = None,
-    unassigned: bool | None = None,
-    process_key: str | None = None,
-    page: int = 1,
-    per_page: int = 50,
-) -> TaskPage:
-    from ..extensions import db
-
-    query = select(HumanTask).where(visible_to(actor))
-    if status:
-        query = query.where(HumanTask.status == status)
-    if assignee:
-        query = query.where(HumanTask.assignee == (actor.username if assignee == "me" else assignee))
-    if candidate_group:
-        query = query.where(
-            exists().where(TaskCandidate.task_id == HumanTask.id, TaskCandidate.group_name == candidate_group)
-        )
-    if unassigned:
-        query = query.where(HumanTask.assignee.is_(None))
-    if process_key:
-        query = query.where(HumanTask.process_key == process_key)
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = (
-        db.session.execute(
-            query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        .scalars()
-        .all()
-    )
-    audit.record_task_reads(db.session, actor, rows, status=status, process_key=process_key, page=page)
-    return TaskPage(items=list(rows), total=total)
+def list_tasks(actor: Actor, **filters) -> TaskPage:
+    """The tasks (rows) the actor may see; `filters` are `task_queries.TaskFilter` fields."""
+    rows, total = task_queries.search(actor, task_queries.TaskFilter(**filters))
+    return TaskPage(items=[row[0] for row in rows], total=total)
 
 
 def _task_id(value) -> uuid.UUID:
@@ -104,15 +61,25 @@ def get_task(session, task_id, actor: Actor) -> HumanTask:
     return task
 
 
-def _require_acting(actor: Actor) -> None:
-    if not any(actor.has_role(role) for role in ACTING_ROLES):
+def may_act(actor: Actor) -> bool:
+    return any(actor.has_role(role) for role in ACTING_ROLES)
+
+
+def require_acting(actor: Actor) -> None:
+    """Checked after the task is found: an invisible task is 404 for every role."""
+    if not may_act(actor):
         raise Forbidden("your role may read tasks but not act on them")
 
 
+def _visible_for_action(session, task_id, actor: Actor) -> HumanTask:
+    task = get_task(session, task_id, actor)
+    require_acting(actor)
+    return task
+
+
 def claim(task_id, *, actor: Actor) -> HumanTask:
-    _require_acting(actor)
     with unit_of_work() as session:
-        task = get_task(session, task_id, actor)
+        task = _visible_for_action(session, task_id, actor)
         _require_open(task)
         if task.assignee and task.assignee != actor.username:
             raise Conflict(f"this task is already claimed by {task.assignee}")
@@ -133,9 +100,8 @@ def claim(task_id, *, actor: Actor) -> HumanTask:
 
 
 def unclaim(task_id, *, actor: Actor) -> HumanTask:
-    _require_acting(actor)
     with unit_of_work() as session:
-        task = get_task(session, task_id, actor)
+        task = _visible_for_action(session, task_id, actor)
         _require_open(task)
         if task.assignee != actor.username and not actor.has_role("admin"):
             raise Conflict("only the assignee may give this task back")
@@ -149,6 +115,74 @@ def unclaim(task_id, *, actor: Actor) -> HumanTask:
             element_id=task.element_id,
             element_name=task.name,
             task_id=task.id,
+        )
+    return task
+
+
+def assign(task_id, assignee: str, *, actor: Actor) -> HumanTask:
+    """Hand a task to a colleague who is a candidate (a member of a candidate group, or named)."""
+    with unit_of_work() as session:
+        task = _visible_for_action(session, task_id, actor)
+        _require_open(task)
+        if task.assignee and task.assignee != actor.username and not actor.has_role("admin"):
+            raise Conflict(f"this task is claimed by {task.assignee}; only they can hand it over")
+        if not task.assignee and not is_candidate(actor, task):
+            raise Forbidden("only a member of the task's groups may assign it")
+        _require_candidate_user(session, task, assignee)
+        previous = task.assignee
+        task.assignee = assignee
+        task.claimed_at = clock.now()
+        history(
+            session,
+            task.instance,
+            "task_assigned",
+            actor,
+            element_id=task.element_id,
+            element_name=task.name,
+            task_id=task.id,
+            data={"assignee": assignee, "previous": previous},
+        )
+    return task
+
+
+def _require_candidate_user(session, task: HumanTask, username: str) -> None:
+    from .identity import actor_for
+
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    problem = None
+    if user is None or not user.active:
+        problem = "no such active user"
+    else:
+        candidate = actor_for(user)
+        if not (candidate.has_role("professional") or candidate.has_role("admin")):
+            problem = "this user's role may not act on tasks"
+        elif not is_candidate(candidate, task):
+            problem = "not a member of a candidate group of this task, nor a candidate user"
+    if problem:
+        raise InvalidInput(f"cannot assign to {username}: {problem}", errors={"assignee": [problem]})
+
+
+def save_draft(task_id, data: dict, *, actor: Actor) -> HumanTask:
+    """Keep half-filled form data on the task without completing it (not validated yet)."""
+    if not isinstance(data, dict):
+        raise InvalidInput("data must be an object", errors={"data": ["not an object"]})
+    with unit_of_work() as session:
+        task = _visible_for_action(session, task_id, actor)
+        _require_open(task)
+        if task.assignee and task.assignee != actor.username:
+            raise Conflict(f"this task is claimed by {task.assignee}")
+        if not task.assignee and not is_candidate(actor, task):
+            raise Forbidden("only a member of the task's groups may work on it")
+        task.draft = data
+        history(
+            session,
+            task.instance,
+            "task_draft_saved",
+            actor,
+            element_id=task.element_id,
+            element_name=task.name,
+            task_id=task.id,
+            data={"fields": sorted(data)},
         )
     return task
 
@@ -174,11 +208,10 @@ def validate_form_data(task: HumanTask, data: dict) -> None:
 
 
 def complete(task_id, data: dict, *, actor: Actor) -> HumanTask:
-    _require_acting(actor)
     if not isinstance(data, dict):
         raise InvalidInput("data must be an object", errors={"data": ["not an object"]})
     with unit_of_work() as session:
-        task = get_task(session, task_id, actor)
+        task = _visible_for_action(session, task_id, actor)
         _require_open(task)
         if task.assignee and task.assignee != actor.username:
             raise Conflict(f"this task is claimed by {task.assignee}")

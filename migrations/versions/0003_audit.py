@@ -1,7 +1,7 @@
 """Audit log (NEN 7513): hash-chained audit_events, its chain head, append-only trigger
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 20:32:21.720706
 """
 
@@ -37,7 +37,7 @@ FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()
 """
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

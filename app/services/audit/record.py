@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ...engine import clock
@@ -202,6 +202,10 @@ def record_task_reads(session, actor: Actor, tasks, **search) -> None:
     by_case: dict = {}
     for task in tasks:
         by_case.setdefault(task.case_id, []).append(task)
+    # One query loads every shown case into the session (held here: the identity map is weak),
+    # so the rows below find their pseudonyms without a query each.
+    ids = [case_id for case_id in by_case if case_id is not None]
+    loaded = session.execute(select(Case).where(Case.id.in_(ids))).scalars().all() if ids else []
     for case_id, shown in by_case.items():
         record_access(
             session,
@@ -212,6 +216,7 @@ def record_task_reads(session, actor: Actor, tasks, **search) -> None:
             event_type="task.listed",
             details={"tasks": [{"id": str(t.id), "name": t.name} for t in shown]},
         )
+    del loaded
 
 
 def pending(session) -> list[AuditEvent]:

@@ -1,0 +1,220 @@
+"""Which pathway instances a caller sees, and how much of them.
+
+Rules (docs/api.md, "Who sees what"):
+- professionals see an instance if one of their groups is a lane of its pathway, if a task of
+  it is (or was) theirs or their group's, if they started it, or if they acted in it; case data
+  (resident, business key, variables) only through a group that sees case data;
+- the insurer's group sees instances only through its own tasks, never their case data;
+- process owners see every instance's state, never its case data;
+- auditors and admins see everything (auditors read only).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import case, exists, false, func, or_, select, true
+
+from ..engine import EngineError
+from ..models import Case, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate
+from .actors import Actor
+from .errors import Forbidden, NotFound
+from .instances import get_instance
+from .runs import load_run
+from .task_queries import MAX_PAGE_SIZE, sees_everything
+
+log = logging.getLogger(__name__)
+
+
+# Lanes per definition version: a version never changes, so its lanes are read from the database once.
+_LANES: dict[uuid.UUID, frozenset[str]] = {}
+
+
+def _lane_definitions(session, groups: frozenset[str]) -> list:
+    if not groups:
+        return []
+    ids = session.execute(select(ProcessDefinition.id)).scalars().all()
+    missing = [id_ for id_ in ids if id_ not in _LANES]
+    if missing:
+        for id_, meta in session.execute(
+            select(ProcessDefinition.id, ProcessDefinition.meta).where(ProcessDefinition.id.in_(missing))
+        ):
+            _LANES[id_] = frozenset(meta.get("lanes") or [])
+    return [id_ for id_ in ids if _LANES[id_] & groups]
+
+
+def _involved(session, actor: Actor, groups: frozenset[str], *, via_assignee: bool):
+    candidate = [TaskCandidate.user_name == actor.username]
+    if groups:
+        candidate.append(TaskCandidate.group_name.in_(sorted(groups)))
+    task_of_mine = exists().where(
+        HumanTask.instance_id == ProcessInstance.id,
+        or_(
+            HumanTask.assignee == actor.username if via_assignee else false(),
+            exists().where(TaskCandidate.task_id == HumanTask.id, or_(*candidate)),
+        ),
+    )
+    conditions = [
+        ProcessInstance.started_by == actor.username,
+        task_of_mine,
+        exists().where(HistoryEvent.instance_id == ProcessInstance.id, HistoryEvent.actor == actor.username),
+    ]
+    lanes = _lane_definitions(session, groups)
+    if lanes:
+        conditions.append(ProcessInstance.definition_id.in_(lanes))
+    return or_(*conditions)
+
+
+def visible_to(session, actor: Actor):
+    if sees_everything(actor) or actor.has_role("process-owner"):
+        return true()
+    if not actor.has_role("professional"):
+        return false()
+    # Lanes count only for groups that see case data: the insurer sees its own tasks' instances.
+    return or_(
+        _involved(session, actor, actor.case_data_groups, via_assignee=True),
+        _involved(session, actor, actor.groups, via_assignee=True) if actor.blind_groups else false(),
+    )
+
+
+def case_visible_to(session, actor: Actor):
+    if sees_everything(actor):
+        return true()
+    if not actor.has_role("professional"):
+        return false()
+    # Assignment alone is not enough (an insurer may hold a task); started/acted in is.
+    return _involved(session, actor, actor.case_data_groups, via_assignee=not actor.blind_groups)
+
+
+@dataclass
+class InstanceFilter:
+    process_key: str | None = None
+    status: str | None = None
+    case: str | None = None  # case id or pseudonym
+    business_key: str | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+def _columns(session, actor: Actor):
+    sees_case = case((case_visible_to(session, actor), true()), else_=false()).label("sees_case")
+    return (
+        select(ProcessInstance, ProcessDefinition.version, ProcessDefinition.name, Case, sees_case)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .outerjoin(Case, Case.id == ProcessInstance.case_id)
+    )
+
+
+def list_instances(session, actor: Actor, f: InstanceFilter) -> tuple[list[dict], int]:
+    where = [visible_to(session, actor)]
+    if f.process_key:
+        where.append(ProcessInstance.process_key == f.process_key)
+    if f.status:
+        where.append(ProcessInstance.status == f.status)
+    if f.case or f.business_key:
+        where.append(case_visible_to(session, actor))
+    if f.case:
+        where.append(_case_matches(f.case))
+    if f.business_key:
+        where.append(ProcessInstance.business_key == f.business_key)
+    per_page = min(max(f.per_page, 1), MAX_PAGE_SIZE)
+    total = session.execute(
+        select(func.count())
+        .select_from(ProcessInstance)
+        .outerjoin(Case, Case.id == ProcessInstance.case_id)
+        .where(*where)
+    ).scalar_one()
+    rows = session.execute(
+        _columns(session, actor)
+        .where(*where)
+        .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
+        .limit(per_page)
+        .offset((f.page - 1) * per_page)
+    ).all()
+    return [_summary(i, v, n, c, bool(s)) for i, v, n, c, s in rows], total
+
+
+def _case_matches(key: str):
+    try:
+        return Case.id == uuid.UUID(key)
+    except ValueError:
+        return Case.pseudonym == key
+
+
+def instance_variables(instance: ProcessInstance) -> dict | None:
+    """The instance's current variables, read from its engine state."""
+    if not instance.state:
+        return None
+    try:
+        return load_run(instance).data
+    except EngineError as exc:
+        log.warning("cannot read variables of instance %s: %s", instance.id, exc.message)
+        return None
+
+
+def _summary(instance, version, name, case_row, sees_case: bool) -> dict:
+    return {
+        "id": instance.id,
+        "processKey": instance.process_key,
+        "processName": name,
+        "version": version,
+        "status": instance.status,
+        "caseId": instance.case_id if sees_case else None,
+        "businessKey": instance.business_key if sees_case else None,
+        "subject": (
+            {"pseudonym": case_row.pseudonym, "displayName": case_row.display_name}
+            if sees_case and case_row is not None
+            else None
+        ),
+        "startedAt": instance.started_at,
+        "startedBy": instance.started_by,
+        "endedAt": instance.ended_at,
+        "nextTimerAt": instance.next_timer_at,
+        "error": instance.error,
+        "caseData": sees_case,
+    }
+
+
+def _visible_row(session, instance_id, actor: Actor):
+    """(row, sees case) or 404 when the caller may not see the instance at all."""
+    instance = get_instance(session, instance_id)
+    row = session.execute(
+        _columns(session, actor).where(ProcessInstance.id == instance.id, visible_to(session, actor))
+    ).first()
+    if row is None:
+        raise NotFound("no such process instance")
+    return row
+
+
+def instance_detail(session, instance_id, actor: Actor) -> dict:
+    instance, version, name, case_row, sees_case = _visible_row(session, instance_id, actor)
+    view = _summary(instance, version, name, case_row, bool(sees_case))
+    open_tasks = session.execute(
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
+        .order_by(HumanTask.created_at, HumanTask.id)
+    ).scalars()
+    view["activeTasks"] = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "elementId": t.element_id,
+            "candidateGroups": t.candidate_groups,
+            "assignee": t.assignee,
+            "due": t.due_at,
+        }
+        for t in open_tasks
+    ]
+    view["variables"] = instance_variables(instance) if sees_case else None
+    return view
+
+
+def require_may_cancel(session, instance_id, actor: Actor) -> None:
+    """Cancel: admins, and professionals who see the case; others who see it get 403."""
+    _instance, _version, _name, _case, sees_case = _visible_row(session, instance_id, actor)
+    if actor.has_role("admin") or actor.has_role("system"):
+        return
+    if not (sees_case and actor.has_role("professional")):
+        raise Forbidden("your role may not cancel this pathway")

@@ -1,0 +1,105 @@
+"""Identities: the `zorgpad users` commands, the web login seam and the OpenID Connect seam."""
+
+import pytest
+from click.testing import CliRunner
+
+from app import cli
+from app.services import identity
+from app.services.actors import EXTERNAL_SYSTEM
+
+
+@pytest.fixture
+def run(app, db, monkeypatch):
+    monkeypatch.setattr(cli, "_app", lambda: app)
+
+    def invoke(*args):
+        result = CliRunner().invoke(cli.main, list(args), catch_exceptions=False)
+        return result
+
+    return invoke
+
+
+def test_users_add_grant_token_revoke(run, app, db):
+    assert (
+        run("users", "add", "sanne", "--org", "wijkteam-noord", "--group", "wijkteam-triage").exit_code == 0
+    )
+    assert run("users", "grant", "sanne", "--group", "wijkteam-regie", "--role", "auditor").exit_code == 0
+    result = run("users", "token", "sanne", "--days", "7")
+    token = result.stdout
+    assert result.exit_code == 0 and token.endswith("\n") and token.count("\n") == 1
+    token = token.strip()
+    assert token.startswith("zp_") and " " not in token  # the token alone: `TOKEN=$(zorgpad users token x)`
+    actor = identity.authenticate_token(token)
+    assert actor.groups == {"wijkteam-triage", "wijkteam-regie"}
+    assert actor.roles == {"professional", "auditor"} and actor.organisation == "wijkteam-noord"
+    response = app.test_client().get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert "revoked 1 token(s)" in run("users", "revoke", "sanne").stdout
+    assert identity.authenticate_token(token) is None
+
+
+def test_token_for_unknown_user_fails(run):
+    from app.services.errors import NotFound
+
+    with pytest.raises(NotFound):
+        run("users", "token", "niemand")
+
+
+def test_unknown_role_is_refused(app, db):
+    from app.services.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        identity.add_user("x", roles=["superuser"])
+
+
+def test_web_login_seam(app, db):
+    identity.add_user("sanne", password="geheim-wachtwoord", roles=["professional"])
+    identity.grant("sanne", groups=["wijkteam-triage"])
+    assert identity.login("sanne", "fout") is None
+    assert identity.login("niemand", "geheim-wachtwoord") is None
+    user_id, actor = identity.login("sanne", "geheim-wachtwoord", address="10.0.0.1")
+    assert actor.username == "sanne" and actor.address == "10.0.0.1"
+    again = identity.actor_for_session(user_id, purpose="care")
+    assert again.groups == {"wijkteam-triage"} and again.purpose == "care"
+    assert identity.actor_for_session("geen-id") is None and identity.actor_for_session(None) is None
+    user = identity.find_user(db.session, "sanne")
+    user.active = False
+    db.session.commit()
+    assert identity.actor_for_session(user_id) is None
+
+
+def test_blind_groups_come_from_the_group_rows(world):
+    vera = identity.authenticate_token(identity.issue_token("vera"))
+    assert vera.blind_groups == {"verzekeraar"} and vera.case_data_groups == frozenset()
+    anna = identity.authenticate_token(identity.issue_token("anna"))
+    assert anna.blind_groups == frozenset() and anna.case_data_groups == anna.groups
+
+
+def test_stored_system_role_is_an_external_system_actor(app, db):
+    identity.add_user("ggz-systeem", roles=["system"])
+    actor = identity.authenticate_token(identity.issue_token("ggz-systeem"))
+    assert actor.roles == {EXTERNAL_SYSTEM} and not actor.has_role("system")
+
+
+def test_oidc_claims_map_onto_known_users_groups_and_roles(world):
+    identity.link_external_subject("anna", "kc-123")
+    claims = {
+        "sub": "kc-123",
+        "preferred_username": "anna",
+        "groups": ["/wijkteam-noord/wijkteam-regie", "verzekeraar", "bestaat-niet"],
+        "realm_access": {"roles": ["professional", "god-mode"]},
+    }
+    actor = identity.actor_from_claims(claims, address="10.1.1.1")
+    assert actor.username == "anna" and actor.address == "10.1.1.1"
+    assert actor.groups == {"wijkteam-regie", "verzekeraar"} and actor.blind_groups == {"verzekeraar"}
+    assert actor.roles == {"professional"}
+    # Without group/role claims the stored memberships apply.
+    stored = identity.actor_from_claims({"sub": "kc-123"})
+    assert stored.groups == {"wijkteam-triage", "reporter"}
+    assert identity.actor_from_claims({"sub": "onbekend"}) is None
+    assert identity.actor_from_claims({}) is None
+    custom = identity.ClaimMapping(groups_claim="zorgpad.teams", roles_claim="zorgpad.rollen")
+    mapped = identity.actor_from_claims(
+        {"sub": "kc-123", "zorgpad": {"teams": ["ggz-fact"], "rollen": ["auditor"]}}, custom
+    )
+    assert mapped.groups == {"ggz-fact"} and mapped.roles == {"auditor"}
