@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean translations screenshots
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,12 +33,24 @@ lint: install
 
 test: install
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 bench: install
 	bash scripts/ensure-postgres.sh
 	$(PY) bench/loop_growth.py
+
+# Re-extract the web inbox's texts, merge them into the catalogues and compile the .mo files
+# (both are committed: a fresh checkout runs without this step).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --omit-header
+	$(BIN)/pybabel compile -d app/translations --statistics
+
+screenshots: install
+	bash scripts/ensure-browser.sh
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -13,6 +13,10 @@ def _default_database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'zorgpad.db'}"
 
 
+def _flag(value: str | None) -> bool | None:
+    return None if value in (None, "") else value.lower() in ("1", "true", "yes", "on")
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping from ZORGPAD_* environment variables."""
     env = os.environ
@@ -32,6 +36,12 @@ def load_config(instance_path: Path) -> dict:
         # Start a timer/message worker thread inside the web process (embedded default only).
         "ZORGPAD_EMBEDDED_WORKER": env.get("ZORGPAD_EMBEDDED_WORKER", "0") == "1",
         "ZORGPAD_WORKER_INTERVAL": float(env.get("ZORGPAD_WORKER_INTERVAL", "1.0")),
+        # Web login: failed attempts allowed per address and user name (Flask-Limiter syntax),
+        # and where the counters live (memory:// suits one node; a shared store for several).
+        "ZORGPAD_LOGIN_RATE_LIMIT": env.get("ZORGPAD_LOGIN_RATE_LIMIT", "5 per minute"),
+        "ZORGPAD_RATELIMIT_STORAGE": env.get("ZORGPAD_RATELIMIT_STORAGE", "memory://"),
+        # Session cookie only over HTTPS; unset means on, except in debug and testing.
+        "ZORGPAD_COOKIE_SECURE": _flag(env.get("ZORGPAD_COOKIE_SECURE")),
         "MAX_CONTENT_LENGTH": int(env.get("ZORGPAD_MAX_CONTENT_LENGTH", str(8 * 1024 * 1024))),
         "API_TITLE": "Zorgpad",
         "API_VERSION": "v1",

@@ -171,3 +171,11 @@ def authenticate_password(username: str, password: str, **context) -> Actor | No
     if not check_password_hash(user.password_hash, password or ""):
         return None
     return actor_for(user, **context)
+
+
+def load_actor(username: str, **context) -> Actor | None:
+    """The actor of a logged-in web session, re-read each request so revoked rights take effect."""
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active:
+        return None
+    return actor_for(user, **context)

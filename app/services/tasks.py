@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from jsonschema import Draft202012Validator
 from sqlalchemy import exists, false, func, or_, select
@@ -58,7 +59,15 @@ def list_tasks(
     process_key: str | None = None,
     page: int = 1,
     per_page: int = 50,
+    due_before: datetime | None = None,
+    due_after: datetime | None = None,
+    overdue: bool | None = None,
+    min_priority: int | None = None,
+    name_like: str | None = None,
+    sort: str = "due",
+    descending: bool = False,
 ) -> TaskPage:
+    """Tasks the actor may see, filtered and sorted as Camunda's task query names things."""
     from ..extensions import db
 
     query = select(HumanTask).where(visible_to(actor))
@@ -74,17 +83,38 @@ def list_tasks(
         query = query.where(HumanTask.assignee.is_(None))
     if process_key:
         query = query.where(HumanTask.process_key == process_key)
+    if due_before:
+        query = query.where(HumanTask.due_at < due_before)
+    if due_after:
+        query = query.where(HumanTask.due_at >= due_after)
+    if overdue:
+        query = query.where(HumanTask.due_at < clock.now())
+    if min_priority is not None:
+        query = query.where(HumanTask.priority >= min_priority)
+    if name_like:
+        # Task names are step names ("Melding vastleggen"), never resident data.
+        escaped = name_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(HumanTask.name).like(f"%{escaped.lower()}%", escape="\\"))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = (
         db.session.execute(
-            query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+            query.order_by(*_ordering(sort, descending)).limit(per_page).offset((page - 1) * per_page)
         )
         .scalars()
         .all()
     )
     return TaskPage(items=list(rows), total=total)
+
+
+SORTS = ("due", "created", "priority")
+
+
+def _ordering(sort: str, descending: bool) -> list:
+    column = {"created": HumanTask.created_at, "priority": HumanTask.priority}.get(sort, HumanTask.due_at)
+    primary = column.desc() if descending else column.asc()
+    # Tasks without a due date go last whichever way due dates are sorted.
+    nulls_last = [HumanTask.due_at.is_(None)] if column is HumanTask.due_at else []
+    return [*nulls_last, primary, HumanTask.created_at, HumanTask.id]
 
 
 def _task_id(value) -> uuid.UUID:
@@ -157,7 +187,11 @@ def _require_open(task: HumanTask) -> None:
 
 
 def validate_form_data(task: HumanTask, data: dict) -> None:
-    schema = form_schema(task.instance.definition, task.form_key)
+    validate_against(form_schema(task.instance.definition, task.form_key), data)
+
+
+def validate_against(schema: dict | None, data: dict) -> None:
+    """Raise InvalidInput with the messages per field path ("zrm/huisvesting") if data fails."""
     if schema is None:
         return
     errors: dict[str, list[str]] = {}
@@ -214,4 +248,28 @@ def complete(task_id, data: dict, *, actor: Actor) -> HumanTask:
         outgoing = save_run(session, instance, run, actor)
         message_ids = [m.id for m in outgoing]
     deliveries.deliver_now(message_ids)
+    return task
+
+
+def save_draft(task_id, data: dict, *, actor: Actor) -> HumanTask:
+    """Keep unfinished form data on the task without completing it (not validated: it may be half)."""
+    _require_acting(actor)
+    if not isinstance(data, dict):
+        raise InvalidInput("data must be an object", errors={"data": ["not an object"]})
+    with unit_of_work() as session:
+        task = get_task(session, task_id, actor)
+        _require_open(task)
+        if task.assignee and task.assignee != actor.username:
+            raise Conflict(f"this task is claimed by {task.assignee}")
+        task.draft = data
+        history(
+            session,
+            task.instance,
+            "task_draft_saved",
+            actor,
+            element_id=task.element_id,
+            element_name=task.name,
+            task_id=task.id,
+            data={"fields": sorted(data)},
+        )
     return task
