@@ -59,7 +59,9 @@ def test_pages_send_security_headers(care, client):
 def test_session_cookie_is_httponly_and_samesite(care, login, app):
     client = app.test_client()
     token = csrf_token(client.get("/login").text)
-    response = client.post("/login", data={"username": "anna", "password": "zorgpad-demo", "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": "anna", "password": "zorgpad-demo", "csrf_token": token}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
