@@ -44,8 +44,8 @@ bench: install
 # Re-extract the web inbox's texts, merge them into the catalogues and compile the .mo files
 # (both are committed: a fresh checkout runs without this step).
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --omit-header
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d app/translations --statistics
 
 screenshots: install

@@ -29,6 +29,15 @@
     }
   }
 
+  function addFitButton(container, canvas) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary diagram-fit";
+    button.textContent = container.getAttribute("data-fit-label") || "Fit";
+    button.addEventListener("click", function () { canvas.zoom("fit-viewport"); });
+    container.insertAdjacentElement("afterend", button);
+  }
+
   document.querySelectorAll(".diagram[data-diagram-url]").forEach(function (container) {
     if (!window.BpmnJS) return;
     var viewer = new window.BpmnJS({ container: container });
@@ -42,6 +51,24 @@
         var canvas = viewer.get("canvas");
         var registry = viewer.get("elementRegistry");
         canvas.zoom("fit-viewport");
+        var whole = canvas.viewbox();
+        var active = words(container.getAttribute("data-active")).map(function (id) { return registry.get(id); })
+          .filter(Boolean);
+        if (active.length && whole.scale < 0.6) {
+          // A wide pathway fitted whole is too small to read: start at the current step;
+          // drag and scroll to move, or use the button to see the whole pathway.
+          var step = active[0];
+          var scale = 0.9;
+          var width = whole.outer.width / scale;
+          var height = whole.outer.height / scale;
+          canvas.viewbox({
+            x: step.x + step.width / 2 - width / 2,
+            y: step.y + step.height / 2 - height / 2,
+            width: width,
+            height: height,
+          });
+          addFitButton(container, canvas);
+        }
         words(container.getAttribute("data-done")).forEach(function (id) {
           if (registry.get(id)) canvas.addMarker(id, "step-done");
         });
