@@ -1,5 +1,6 @@
 """SQLAlchemy tables. Importing this package registers every table on `db.metadata`."""
 
+from .comments import TaskComment
 from .definitions import Deployment, ProcessDefinition, Resource
 from .identity import ROLES, ApiToken, Group, Membership, Organisation, User
 from .instances import Case, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate, Timer
@@ -21,5 +22,6 @@ __all__ = [
     "ProcessInstance",
     "Resource",
     "TaskCandidate",
+    "TaskComment",
     "Timer",
 ]

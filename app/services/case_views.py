@@ -27,6 +27,7 @@ TIMELINE_KINDS = (
     "task_claimed",
     "task_unclaimed",
     "task_assigned",
+    "task_commented",
     "task_completed",
     "task_cancelled",
     "timer_fired",
@@ -200,3 +201,18 @@ def open_tasks_of_instance(instance_id, *, actor: Actor) -> list[HumanTask]:
             .order_by(HumanTask.created_at)
         ).scalars()
     )
+
+
+def colleagues_for(task: HumanTask) -> list[tuple[str, str]]:
+    """(user name, display name) of the active members of a task's candidate groups."""
+    from ..models import Membership
+
+    rows = db.session.execute(
+        select(User.username, User.display_name)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Group, Group.id == Membership.group_id)
+        .where(Group.key.in_(task.candidate_groups or [""]), User.active.is_(True))
+        .distinct()
+        .order_by(User.display_name)
+    ).all()
+    return [(r.username, r.display_name) for r in rows]

@@ -273,3 +273,43 @@ def save_draft(task_id, data: dict, *, actor: Actor) -> HumanTask:
             data={"fields": sorted(data)},
         )
     return task
+
+
+def assign(task_id, assignee: str, *, actor: Actor) -> HumanTask:
+    """Hand a task to a colleague who is a member of one of its candidate groups."""
+    from ..models import Group, Membership, User
+
+    _require_acting(actor)
+    with unit_of_work() as session:
+        task = get_task(session, task_id, actor)
+        _require_open(task)
+        if task.assignee and task.assignee != actor.username and not actor.has_role("admin"):
+            raise Conflict(f"this task is claimed by {task.assignee}")
+        if not is_candidate(actor, task) and task.assignee != actor.username:
+            raise Forbidden("only a member of the task's groups may assign it")
+        member = session.execute(
+            select(User.username)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Group, Group.id == Membership.group_id)
+            .where(User.username == assignee, User.active.is_(True))
+            .where(Group.key.in_(task.candidate_groups or [""]))
+            .limit(1)
+        ).scalar_one_or_none()
+        if member is None and assignee not in (task.candidate_users or []):
+            raise InvalidInput(
+                "only a member of the task's groups can take it",
+                errors={"assignee": ["not a member of the task's groups"]},
+            )
+        task.assignee = assignee
+        task.claimed_at = clock.now()
+        history(
+            session,
+            task.instance,
+            "task_assigned",
+            actor,
+            element_id=task.element_id,
+            element_name=task.name,
+            task_id=task.id,
+            data={"assignee": assignee},
+        )
+    return task

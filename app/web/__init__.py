@@ -15,10 +15,11 @@ from .blueprint import make_blueprint
 def register_web(app: Flask) -> None:
     bp = make_blueprint()
     i18n.install(app)
-    security.install(app)
+    limiter = security.install(app)
     errors.install(app, bp)
     templating.install(app)
     bp.add_url_rule("/", "home", lambda: redirect(url_for("web.inbox")))
-    for module in (assets, auth, cases, inbox, start, tasks):
+    auth.routes(bp, limiter)
+    for module in (assets, cases, inbox, start, tasks):
         module.routes(bp)
     app.register_blueprint(bp)

@@ -6,7 +6,6 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext
 
 from ..services.identity import authenticate_password
-from .security import limiter
 from .session import current_actor, safe_next
 
 
@@ -20,7 +19,7 @@ def _login_limit() -> str:
     return current_app.config["ZORGPAD_LOGIN_RATE_LIMIT"]
 
 
-def routes(bp) -> None:
+def routes(bp, limiter) -> None:
     @bp.route("/login", methods=["GET", "POST"])
     @limiter.limit(
         _login_limit,

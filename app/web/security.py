@@ -38,12 +38,10 @@ HEADERS = {
 }
 
 csrf = CSRFProtect()
-# In-memory counters: right for one node. Behind several gunicorn nodes set
-# ZORGPAD_RATELIMIT_STORAGE to a shared store (e.g. redis://…) so the limit holds across them.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def install(app: Flask) -> None:
+def install(app: Flask) -> Limiter:
+    """Configure the app; returns its login rate limiter (one per app, so counters never mix)."""
     secure = app.config.get("ZORGPAD_COOKIE_SECURE")
     if secure is None:
         secure = not (app.debug or app.testing)
@@ -60,7 +58,9 @@ def install(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("ZORGPAD_RATELIMIT_STORAGE", "memory://"))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    # In-memory counters: right for one node. Behind several gunicorn nodes set
+    # ZORGPAD_RATELIMIT_STORAGE to a shared store (e.g. redis://…) so the limit holds across them.
+    limiter = Limiter(key_func=get_remote_address, default_limits=[], app=app)
 
     @app.after_request
     def _security_headers(response):
@@ -73,3 +73,5 @@ def install(app: Flask) -> None:
             # Pages show care data: never keep them in a shared or back/forward cache.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    return limiter

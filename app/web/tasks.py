@@ -7,8 +7,9 @@ import re
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from ..services import comments
 from ..services import tasks as task_service
-from ..services.case_views import group_names, task_view, user_names
+from ..services.case_views import colleagues_for, group_names, task_view, user_names
 from ..services.errors import InvalidInput
 from .form_fields import build_fields, parse_form
 from .session import current_actor, login_required
@@ -36,6 +37,24 @@ def routes(bp) -> None:
         flash(gettext("You gave the task back to the team."), "success")
         return redirect(url_for("web.inbox", list="teams"))
 
+    @bp.post("/tasks/<uuid:task_id>/assign")
+    @login_required
+    def assign(task_id):
+        assignee = request.form.get("assignee") or ""
+        task_service.assign(task_id, assignee, actor=current_actor())
+        name = user_names([assignee]).get(assignee, assignee)
+        flash(gettext("The task is now with %(name)s.", name=name), "success")
+        return redirect(url_for("web.task", task_id=task_id))
+
+    @bp.post("/tasks/<uuid:task_id>/comments")
+    @login_required
+    def comment(task_id):
+        try:
+            comments.add_comment(task_id, request.form.get("text") or "", actor=current_actor())
+        except InvalidInput:
+            flash(gettext("Write a comment of at most 2000 characters."), "error")
+        return redirect(url_for("web.task", task_id=task_id) + "#comments")
+
     @bp.post("/tasks/<uuid:task_id>/complete")
     @login_required
     def complete(task_id):
@@ -59,7 +78,13 @@ def _render(view, data, errors):
     actor = current_actor()
     task = view.task
     fields = build_fields(view.schema, data, _humanised(errors)) if view.schema else []
-    involved = {task.assignee, task.completed_by, *(t.assignee for t in view.others)}
+    notes = comments.list_comments(task.id, actor=actor)
+    involved = {
+        task.assignee,
+        task.completed_by,
+        *(t.assignee for t in view.others),
+        *(c.author for c in notes),
+    }
     return render_template(
         "task.html",
         view=view,
@@ -72,6 +97,10 @@ def _render(view, data, errors):
         may_complete=task.status == "open" and (task.assignee in (None, actor.username)),
         groups=group_names(),
         users=user_names(involved),
+        comments=notes,
+        colleagues=[c for c in colleagues_for(task) if c[0] != task.assignee]
+        if task.status == "open"
+        else [],
     )
 
 

@@ -136,3 +136,31 @@ def test_english_is_selectable_and_remembered(care, login):
     assert "My tasks" in client.get("/inbox?lang=en").text
     assert "My tasks" in client.get("/inbox").text
     assert "Mijn taken" in client.get("/inbox?lang=nl").text
+
+
+def test_assign_to_a_colleague_of_the_group_and_comment(care, login):
+    client = login("anna")
+    task_id = _open_task_id(start_report().id)
+    page = client.get(f"/tasks/{task_id}")
+    assert '<option value="ruben">Ruben Bakker</option>' in page.text
+    assert 'value="fatima"' not in page.text  # not in the task's group
+    token = csrf_token(page.text)
+    response = client.post(f"/tasks/{task_id}/comments", data={"csrf_token": token, "text": "Bel na 14 uur"})
+    assert response.status_code == 302
+    assert (
+        client.post(f"/tasks/{task_id}/assign", data={"csrf_token": token, "assignee": "ruben"}).status_code
+        == 302
+    )
+    ruben = login("ruben")
+    page = ruben.get(f"/tasks/{task_id}")
+    assert "Bel na 14 uur" in page.text
+    assert "bij Ruben Bakker" in page.text
+    assert "Melding vastleggen" in ruben.get("/inbox?list=mine").text
+
+
+def test_assigning_outside_the_group_is_refused(care, login):
+    client = login("anna")
+    task_id = _open_task_id(start_report().id)
+    token = csrf_token(client.get(f"/tasks/{task_id}").text)
+    response = client.post(f"/tasks/{task_id}/assign", data={"csrf_token": token, "assignee": "fatima"})
+    assert response.status_code == 422
