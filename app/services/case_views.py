@@ -167,6 +167,16 @@ def startable(actor: Actor) -> list[ProcessDefinition]:
     return [d for d in latest.values() if may_start(actor, d)]
 
 
+def pathway_names() -> dict[str, str]:
+    """Process key -> name of its latest version, for the inbox's pathway filter."""
+    rows = db.session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.name).order_by(
+            ProcessDefinition.key, ProcessDefinition.version
+        )
+    ).all()
+    return {key: name for key, name in rows}
+
+
 def latest_start_form(process_key: str, form_name: str) -> dict | None:
     definition = db.session.execute(
         select(ProcessDefinition)

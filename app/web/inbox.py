@@ -9,7 +9,7 @@ from flask import render_template, request
 from flask_babel import get_timezone
 
 from ..services import tasks as task_service
-from ..services.case_views import group_names, user_names
+from ..services.case_views import group_names, pathway_names, user_names
 from .session import current_actor, login_required
 
 LISTS = {
@@ -82,7 +82,6 @@ def routes(bp) -> None:
             for name, criteria in LISTS.items()
         }
         page = task_service.list_tasks(actor, per_page=PER_PAGE, **LISTS[current], **query)
-        processes = sorted({t.process_key for t in task_service.list_tasks(actor, per_page=500).items})
         return render_template(
             "inbox.html",
             current=current,
@@ -91,7 +90,7 @@ def routes(bp) -> None:
             tasks=page.items,
             total=page.total,
             filters=filters,
-            processes=processes,
+            processes=pathway_names(),
             groups=group_names(),
             users=user_names(t.assignee for t in page.items),
         )
