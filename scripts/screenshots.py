@@ -76,6 +76,8 @@ def main() -> None:
                     page.goto(base_url + path)
                     if name == "case":
                         page.wait_for_selector(".diagram[data-rendered]")
+                    # A full-page shot would freeze the sticky action bar mid-form; show it in place.
+                    page.add_style_tag(content=".actions.sticky { position: static; }")
                     page.screenshot(path=OUT / f"{name}-{size}.png", full_page=True)
                 context.close()
     print(f"wrote {len(list(OUT.glob('*.png')))} screenshots to {OUT.relative_to(ROOT)}")
