@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean diagrams
+.PHONY: install run test lint bench clean diagrams translations screenshots
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -38,6 +38,7 @@ lint: install
 
 test: install
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -45,6 +46,17 @@ bench: install
 	bash scripts/ensure-postgres.sh
 	$(PY) bench/floor_and_library.py
 	$(PY) bench/loop_growth.py
+
+# Re-extract the web inbox's texts, merge them into the catalogues and compile the .mo files
+# (both are committed: a fresh checkout runs without this step).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d app/translations --statistics
+
+screenshots: install
+	bash scripts/ensure-browser.sh
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -34,6 +34,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .api import register_api
 
     register_api(app, extensions.api)
+    from .web import register_web
+
+    register_web(app)
     from .web.modeller import bp as modeller
 
     app.register_blueprint(modeller)

@@ -13,6 +13,10 @@ def _default_database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'zorgpad.db'}"
 
 
+def _flag(value: str | None) -> bool | None:
+    return None if value in (None, "") else value.lower() in ("1", "true", "yes", "on")
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping from ZORGPAD_* environment variables."""
     env = os.environ
@@ -34,6 +38,12 @@ def load_config(instance_path: Path) -> dict:
         "ZORGPAD_WORKER_INTERVAL": float(env.get("ZORGPAD_WORKER_INTERVAL", "1.0")),
         # Retention of closed cases' personal data (WGBO: medical records 20 years); never < P5Y.
         "ZORGPAD_RETENTION": env.get("ZORGPAD_RETENTION", "P20Y"),
+        # Web login: failed attempts allowed per address and user name (Flask-Limiter syntax),
+        # and where the counters live (memory:// suits one node; a shared store for several).
+        "ZORGPAD_LOGIN_RATE_LIMIT": env.get("ZORGPAD_LOGIN_RATE_LIMIT", "5 per minute"),
+        "ZORGPAD_RATELIMIT_STORAGE": env.get("ZORGPAD_RATELIMIT_STORAGE", "memory://"),
+        # Session cookie only over HTTPS; unset means on, except in debug and testing.
+        "ZORGPAD_COOKIE_SECURE": _flag(env.get("ZORGPAD_COOKIE_SECURE")),
         "MAX_CONTENT_LENGTH": int(env.get("ZORGPAD_MAX_CONTENT_LENGTH", str(8 * 1024 * 1024))),
         "API_TITLE": "Zorgpad",
         "API_VERSION": "v1",

@@ -278,3 +278,9 @@ def link_external_subject(username: str, subject: str) -> User:
         user = find_user(session, username)
         user.external_subject = subject
     return user
+def load_actor(username: str, **context) -> Actor | None:
+    """The actor of a logged-in web session, re-read each request so revoked rights take effect."""
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active:
+        return None
+    return actor_for(user, **context)

@@ -45,6 +45,9 @@ def list_tasks(actor: Actor, **filters) -> TaskPage:
     return TaskPage(items=[row[0] for row in rows], total=total)
 
 
+SORTS = ("due", "created", "priority")
+
+
 def _task_id(value) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
@@ -193,7 +196,11 @@ def _require_open(task: HumanTask) -> None:
 
 
 def validate_form_data(task: HumanTask, data: dict) -> None:
-    schema = form_schema(task.instance.definition, task.form_key)
+    validate_against(form_schema(task.instance.definition, task.form_key), data)
+
+
+def validate_against(schema: dict | None, data: dict) -> None:
+    """Raise InvalidInput with the messages per field path ("zrm/huisvesting") if data fails."""
     if schema is None:
         return
     errors: dict[str, list[str]] = {}

@@ -1,1 +1,25 @@
-"""Server-rendered pages (thin, over `app.services`)."""
+"""The server-rendered inbox for professionals (Dutch first, English selectable).
+
+`register_web(app)` attaches the blueprints, the locale, CSRF, login rate limiting and the
+security headers. The pages are thin: they call `app.services` and render templates.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, url_for
+
+from . import assets, auth, cases, errors, i18n, inbox, security, start, tasks, templating
+from .blueprint import make_blueprint
+
+
+def register_web(app: Flask) -> None:
+    bp = make_blueprint()
+    i18n.install(app)
+    limiter = security.install(app)
+    errors.install(app, bp)
+    templating.install(app)
+    bp.add_url_rule("/", "home", lambda: redirect(url_for("web.inbox")))
+    auth.routes(bp, limiter)
+    for module in (assets, cases, inbox, start, tasks):
+        module.routes(bp)
+    app.register_blueprint(bp)

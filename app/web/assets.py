@@ -1,0 +1,20 @@
+"""bpmn-js as installed from the npm lock file (never a committed bundle)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, send_from_directory
+
+# Only what the case page uses: the viewer bundle and its style sheets.
+ALLOWED = ("bpmn-navigated-viewer.production.min.js", "assets/")
+
+
+def routes(bp) -> None:
+    @bp.get("/vendor/bpmn-js/<path:filename>")
+    def bpmn_js(filename: str):
+        if not filename.startswith(ALLOWED):
+            abort(404)
+        dist = Path(current_app.config["ZORGPAD_NODE_MODULES"]) / "bpmn-js" / "dist"
+        # send_from_directory refuses paths that leave `dist`.
+        return send_from_directory(dist, filename, max_age=3600)

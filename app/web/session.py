@@ -1,0 +1,46 @@
+"""Who is logged in: the user name in the signed session cookie, re-read as an `Actor`."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import current_app, g, redirect, request, session, url_for
+
+from ..services.actors import Actor
+from ..services.identity import load_actor
+
+
+def load_session_actor() -> None:
+    """Run before every web request. Nothing is cached across requests: where one app context
+    outlives several requests (the test client inside a test's app context), Flask-WTF's cached
+    CSRF token and the previous actor in `g` would otherwise leak into the next request."""
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    username = session.get("user")
+    actor = None
+    if username:
+        actor = load_actor(username, address=request.remote_addr, purpose="care")
+        if actor is None:
+            session.clear()  # the account was removed or deactivated
+    g.actor = actor
+
+
+def current_actor() -> Actor | None:
+    return g.get("actor")
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_actor() is None:
+            # Only the path goes along (ids at most, never case data); `next` is checked on use.
+            return redirect(url_for("web.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def safe_next(target: str | None) -> str:
+    """Only a local path may be a redirect target after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("web.inbox")
