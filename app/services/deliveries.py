@@ -11,12 +11,14 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..engine import EngineError, clock
 from ..extensions import db
 from ..models import Case, Message, ProcessDefinition, ProcessInstance
+from . import incidents
 from .actors import SYSTEM
-from .errors import Conflict, ServiceError
+from .errors import Conflict, ProcessFailure, ServiceError
 from .runs import history, load_run, save_run
 from .unit_of_work import unit_of_work
 
@@ -58,8 +60,33 @@ def deliver_due(limit: int = 50) -> int:
     return count
 
 
+class _StepFailed(Exception):
+    """Carries a failed receiving step out of its transaction, which rolls back on the way."""
+
+    def __init__(self, error: EngineError, instance_id=None, version=None, start=None):
+        super().__init__(error.message)
+        self.error, self.instance_id, self.version, self.start = error, instance_id, version, start
+
+
 def deliver(message_id) -> list:
-    """Deliver one message; returns ids of messages the receiving steps queued in turn."""
+    """Deliver one message; returns ids of messages the receiving steps queued in turn.
+
+    If the receiving step fails, it is rolled back and the target instance gets an incident;
+    the message is held with it (status `incident`) and delivered again by the incident's retry.
+    """
+    try:
+        return _deliver(message_id)
+    except _StepFailed as failed:
+        if failed.start is not None:
+            incidents.record_start_incident(message_id, failed.start, failed.error)
+        else:
+            incidents.record_incident(
+                failed.instance_id, failed.version, failed.error, during="message", message_id=message_id
+            )
+        return []
+
+
+def _deliver(message_id) -> list:
     with unit_of_work() as session:
         message = session.execute(
             select(Message)
@@ -73,12 +100,17 @@ def deliver(message_id) -> list:
         outgoing = []
         if targets:
             instance, run = targets[0]
+            version = instance.version
             try:
                 run.deliver(message.name, message.payload)
+                outgoing = save_run(session, instance, run, SYSTEM)
             except EngineError as exc:
-                _postpone(message, f"receiving step failed: {exc.message}")
-                return []
-            outgoing = save_run(session, instance, run, SYSTEM)
+                raise _StepFailed(exc, instance.id, version) from exc
+            except SQLAlchemyError:
+                raise
+            except Exception as exc:  # a bug must not make this message poison every round
+                log.exception("delivering message %s failed", message.id)
+                raise _StepFailed(incidents.unexpected_error(exc), instance.id, version) from exc
             history(
                 session,
                 instance,
@@ -153,8 +185,18 @@ def _waiting_instances(session, message: Message):
     return found
 
 
-def _start_by_message(session, message: Message):
+def case_for_start(session, message: Message) -> Case:
+    """The case a message-started instance belongs to: the correlated one, else a new one."""
     from .cases import resolve_case
+
+    case = _case_of(session, message)
+    if case is None:
+        subject = message.payload.get("subject") if isinstance(message.payload, dict) else None
+        case = resolve_case(session, subject if isinstance(subject, dict) else None, None)
+    return case
+
+
+def _start_by_message(session, message: Message):
     from .instances import _create
 
     latest = {}
@@ -165,41 +207,59 @@ def _start_by_message(session, message: Message):
     starters = [d for d in latest.values() if message.name in d.meta.get("message_starts", [])]
     if not starters:
         return None
-    case = _case_of(session, message)
-    if case is None:
-        subject = message.payload.get("subject") if isinstance(message.payload, dict) else None
-        case = resolve_case(session, subject if isinstance(subject, dict) else None, None)
+    case = case_for_start(session, message)
     definition = starters[0]
     try:
         instance, outgoing = _create(session, definition, case, SYSTEM, None, {}, message=message)
+    except ProcessFailure as exc:
+        cause = exc.__cause__
+        error = cause if isinstance(cause, EngineError) else EngineError(exc.detail)
+        raise _StepFailed(error, start=definition) from exc
     except ServiceError as exc:
         raise Conflict(exc.detail) from exc
     return instance, outgoing
 
 
 def send_message(name: str, correlation: dict, payload: dict, *, actor, idempotency_key=None):
-    """Accept a message from outside (a GP system, the crisis service) and deliver it."""
-    with unit_of_work() as session:
-        if idempotency_key:
-            existing = session.execute(
-                select(Message).where(Message.idempotency_key == idempotency_key)
-            ).scalar_one_or_none()
-            if existing is not None:
-                return existing, False
-        now = clock.now()
-        message = Message(
-            name=name,
-            correlation=correlation or {},
-            payload=payload or {},
-            idempotency_key=idempotency_key,
-            status="queued",
-            sent_by=actor.username,
-            created_at=now,
-            next_attempt_at=now,
-            attempts=0,
-        )
-        session.add(message)
-        session.flush()
-        message_id = message.id
+    """Accept a message from outside (a GP system, the crisis service) and deliver it.
+
+    Returns (message, created). The same idempotency key sent again, even at the same moment
+    from many callers, yields the one existing message: the unique index decides the race.
+    """
+    try:
+        with unit_of_work() as session:
+            if idempotency_key:
+                existing = _by_key(session, idempotency_key)
+                if existing is not None:
+                    return existing, False
+            now = clock.now()
+            message = Message(
+                name=name,
+                correlation=correlation or {},
+                payload=payload or {},
+                idempotency_key=idempotency_key,
+                status="queued",
+                sent_by=actor.username,
+                created_at=now,
+                next_attempt_at=now,
+                attempts=0,
+            )
+            session.add(message)
+            session.flush()
+            message_id = message.id
+    except IntegrityError:
+        # Another caller inserted the same key between our look-up and our insert.
+        if not idempotency_key:
+            raise
+        existing = _by_key(db.session, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
     deliver_now([message_id])
     return db.session.get(Message, message_id), True
+
+
+def _by_key(session, idempotency_key: str) -> Message | None:
+    return session.execute(
+        select(Message).where(Message.idempotency_key == idempotency_key)
+    ).scalar_one_or_none()
