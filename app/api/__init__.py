@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_smorest import Api
 
-from . import health, instances, problems, tasks
+from . import health, incidents, instances, problems, tasks
 
 
 def register_api(app: Flask, api: Api) -> None:
@@ -11,3 +11,4 @@ def register_api(app: Flask, api: Api) -> None:
     app.register_blueprint(health.blp)
     api.register_blueprint(instances.blp)
     api.register_blueprint(tasks.blp)
+    api.register_blueprint(incidents.blp)

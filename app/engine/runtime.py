@@ -248,11 +248,16 @@ class ProcessRun:
     def correct_data(self, variables: dict) -> None:
         """A process owner's data correction before a retry: the unfinished steps see the values.
 
-        Later steps inherit their data from these, so this is where a correction takes effect.
+        A task about to run re-inherits its parent's data (parent values win), so the values go
+        into the unfinished tasks and every ancestor up to the root.
         """
         frontier = list(self._tasks(TaskState.READY | TaskState.WAITING | TaskState.STARTED))
+        seen: set = set()
         for task in frontier or [self.workflow.task_tree]:
-            task.data.update(copy.deepcopy(variables))
+            while task is not None and task.id not in seen:
+                seen.add(task.id)
+                task.data.update(copy.deepcopy(variables))
+                task = task.parent
 
     # -- reading ----------------------------------------------------------------------------
     def _workflows(self):

@@ -202,7 +202,7 @@ def _retry(instance_id, actor: Actor, variables: dict | None) -> ProcessInstance
             session.refresh(instance, with_for_update=True)
             if instance.status != "error":
                 raise Conflict(f"the instance is {instance.status}, not in error")
-            seen_version = instance.version
+            key, seen_version = instance.id, instance.version
             held = _held_message(session, instance)
             run = load_run(instance)
             try:
@@ -238,12 +238,12 @@ def _retry(instance_id, actor: Actor, variables: dict | None) -> ProcessInstance
     except Exception:
         if failure is None:
             raise
-        _update_incident(instance_id, seen_version, failure)
+        _update_incident(key, seen_version, failure)
         raise ProcessFailure(f"the step failed again: {failure.message}", error=failure.as_dict()) from None
     deliveries.deliver_now(message_ids)
     from ..extensions import db
 
-    return db.session.get(ProcessInstance, instance.id)
+    return db.session.get(ProcessInstance, key)
 
 
 def _held_message(session, instance) -> Message | None:
