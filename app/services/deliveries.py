@@ -8,6 +8,7 @@ workers never deliver one message twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -38,10 +39,13 @@ def deliver_now(message_ids) -> None:
             log.info("message %s left for the worker: %s", message_id, exc.detail)
 
 
-def deliver_due(limit: int = 50) -> int:
-    """Worker entry: deliver queued messages whose next attempt is due."""
+def deliver_due(limit: int = 50, should_stop: Callable[[], bool] | None = None) -> int:
+    """Worker entry: deliver queued messages whose next attempt is due (asks `should_stop`
+    between messages, so a stopping worker finishes the delivery in hand and no other)."""
     count = 0
     for _ in range(limit):
+        if should_stop is not None and should_stop():
+            break
         with unit_of_work() as session:
             row = session.execute(
                 select(Message.id)
