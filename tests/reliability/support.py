@@ -17,9 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def require_postgresql(db) -> None:
+def require_postgresql(db, reason: str = "SQLite serialises writers, so there is no race to test") -> None:
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers, so there is no race to test; PostgreSQL only")
+        pytest.skip(f"PostgreSQL only: {reason}")
 
 
 def race(app, clock, n: int, work: Callable[[int], object], timeout: float = 60) -> list:
