@@ -37,6 +37,7 @@ def deliver_now(message_ids) -> None:
             pending.extend(deliver(message_id))
         except ServiceError as exc:
             log.info("message %s left for the worker: %s", message_id, exc.detail)
+            _postpone_after_failure(message_id, exc.detail)
 
 
 def deliver_due(limit: int = 50, should_stop: Callable[[], bool] | None = None) -> int:
@@ -58,8 +59,9 @@ def deliver_due(limit: int = 50, should_stop: Callable[[], bool] | None = None) 
             break
         try:
             deliver_now([row.id])
-        except Exception:  # one poisoned message must not stop the worker
+        except Exception as exc:  # one poisoned message must not stop the worker
             log.exception("delivering message %s failed", row.id)
+            _postpone_after_failure(row.id, f"delivery failed: {exc.__class__.__name__}")
         count += 1
     return count
 
@@ -136,6 +138,23 @@ def _deliver(message_id) -> list:
         message.error = None
         ids = [m.id for m in outgoing]
     return ids
+
+
+def _postpone_after_failure(message_id, reason: str) -> None:
+    """Count a failed attempt in a fresh transaction (the failed one rolled back its count), so
+    a message that keeps failing backs off and ends `unmatched` instead of looping every round."""
+    try:
+        with unit_of_work() as session:
+            message = session.execute(
+                select(Message)
+                .where(Message.id == message_id, Message.status == "queued")
+                .with_for_update(skip_locked=True)
+            ).scalar_one_or_none()
+            if message is not None:
+                message.attempts += 1
+                _postpone(message, reason)
+    except Exception:  # the database itself may be what failed; the worker retries later
+        log.exception("could not postpone message %s", message_id)
 
 
 def _postpone(message: Message, reason: str) -> None:

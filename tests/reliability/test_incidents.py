@@ -220,3 +220,22 @@ def test_incidents_api(app, deploy, db, clock):
     assert fixed.status_code == 200 and fixed.json["status"] == "running"
     assert call("post", f"/api/v1/incidents/{bad.id}/retry", owner, json={}).status_code == 409
     assert call("post", "/api/v1/incidents/not-an-id/retry", owner, json={}).status_code == 404
+
+
+def test_a_message_that_keeps_failing_backs_off_instead_of_looping(deploy, db, clock, monkeypatch):
+    """Not an engine failure (e.g. a bug): the failed attempt still counts, in a fresh transaction."""
+    deploy(files=fixture_files("message_script.bpmn"))
+
+    def broken(message_id):
+        raise Conflict("simulated failure outside the engine")
+
+    monkeypatch.setattr(deliveries, "_deliver", broken)
+    message, _ = deliveries.send_message("uitslag", {"case": "nobody"}, {}, actor=SYSTEM)
+    db.session.expire_all()
+    row = db.session.get(Message, message.id)
+    assert row.status == "queued" and row.attempts == 1 and row.next_attempt_at > clock.now
+    assert deliveries.deliver_due() == 0  # not due again yet: no busy loop
+    clock.advance(minutes=1)
+    assert deliveries.deliver_due() == 1
+    db.session.expire_all()
+    assert db.session.get(Message, message.id).attempts == 2
