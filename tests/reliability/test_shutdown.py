@@ -60,3 +60,45 @@ def test_sigterm_mid_run_exits_cleanly_with_nothing_half_done(deploy, db, clock,
     ).scalar()
     assert escalations == TOTAL
     assert assert_rows_match_engine_state(db) == TOTAL
+
+
+def test_embedded_worker_stops_after_its_step(tmp_path, monkeypatch):
+    from app import create_app
+    from app.services.worker import stop_embedded_worker
+
+    monkeypatch.setenv("ZORGPAD_DATABASE_URL", f"sqlite:///{tmp_path / 'embedded.db'}")
+    flask_app = create_app(
+        {"TESTING": True, "ZORGPAD_EMBEDDED_WORKER": True, "ZORGPAD_WORKER_INTERVAL": 0.05}
+    )
+    thread = flask_app.extensions["zorgpad_worker_thread"]
+    assert thread.is_alive()
+    assert stop_embedded_worker(flask_app, timeout=10)
+    assert not thread.is_alive()
+
+
+def test_gunicorn_sigterm_stops_the_embedded_worker_and_exits_cleanly(db, app, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.reliability.support import ROOT, env_for
+    from tests.reliability.test_crash_safety import Client, _free_port
+
+    require_postgresql(db, "one database shared by the test and the server process")
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "ab") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--embedded-worker"],
+            cwd=ROOT,
+            env=env_for(app.config["SQLALCHEMY_DATABASE_URI"]),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(lambda: Client(port, "-").call("GET", "/healthz")[0] == 200, 30, "gunicorn")
+            wait_for(lambda: "worker started" in log_path.read_text(), 30, "the embedded worker")
+        finally:
+            code = stop(server, signal.SIGTERM)
+    text = log_path.read_text()
+    assert code == 0, text[-3000:]
+    assert '"message": "worker stopped"' in text  # stopped after its step (worker_exit hook), not killed
