@@ -13,6 +13,7 @@ from flask import Flask
 
 from . import extensions
 from .config import load_config
+from .logging_setup import configure_logging
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -22,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
+    configure_logging(app)
     extensions.db.init_app(app)
     from . import models  # noqa: F401  (register tables on the metadata)
     from .models.sqlite import install_sqlite_pragmas

@@ -28,6 +28,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock
+from .decisions import make_decisions_strict
 from .history_pruning import prune_finished_history
 from .scripting import SafeScriptEngine
 from .serialization import REGISTRY, SERIALIZER, STATE_FORMAT
@@ -104,6 +105,8 @@ def _specs(version_key: str, spec_doc: dict):
         subs = {
             name: REGISTRY.restore(copy.deepcopy(doc)) for name, doc in spec_doc["subprocess_specs"].items()
         }
+        for process_spec in (spec, *subs.values()):
+            make_decisions_strict(process_spec)
         if len(_SPEC_CACHE) >= _SPEC_CACHE_SIZE:
             _SPEC_CACHE.pop(next(iter(_SPEC_CACHE)))
         hit = _SPEC_CACHE[version_key] = (spec, subs)
@@ -251,6 +254,20 @@ class ProcessRun:
 
     def cancel(self) -> None:
         self.workflow.cancel()
+
+    def correct_data(self, variables: dict) -> None:
+        """A process owner's data correction before a retry: the unfinished steps see the values.
+
+        A task about to run re-inherits its parent's data (parent values win), so the values go
+        into the unfinished tasks and every ancestor up to the root.
+        """
+        frontier = list(self._tasks(TaskState.READY | TaskState.WAITING | TaskState.STARTED))
+        seen: set = set()
+        for task in frontier or [self.workflow.task_tree]:
+            while task is not None and task.id not in seen:
+                seen.add(task.id)
+                task.data.update(copy.deepcopy(variables))
+                task = task.parent
 
     # -- reading ----------------------------------------------------------------------------
     def _workflows(self):

@@ -8,16 +8,18 @@ workers never deliver one message twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..engine import EngineError, clock
 from ..extensions import db
 from ..models import Case, Message, ProcessDefinition, ProcessInstance
+from . import incidents
 from .actors import SYSTEM
-from .errors import Conflict, ServiceError
+from .errors import Conflict, ProcessFailure, ServiceError
 from .runs import history, load_run, save_run
 from .unit_of_work import unit_of_work
 
@@ -35,12 +37,16 @@ def deliver_now(message_ids) -> None:
             pending.extend(deliver(message_id))
         except ServiceError as exc:
             log.info("message %s left for the worker: %s", message_id, exc.detail)
+            _postpone_after_failure(message_id, exc.detail)
 
 
-def deliver_due(limit: int = 50) -> int:
-    """Worker entry: deliver queued messages whose next attempt is due."""
+def deliver_due(limit: int = 50, should_stop: Callable[[], bool] | None = None) -> int:
+    """Worker entry: deliver queued messages whose next attempt is due (asks `should_stop`
+    between messages, so a stopping worker finishes the delivery in hand and no other)."""
     count = 0
     for _ in range(limit):
+        if should_stop is not None and should_stop():
+            break
         with unit_of_work() as session:
             row = session.execute(
                 select(Message.id)
@@ -53,14 +59,40 @@ def deliver_due(limit: int = 50) -> int:
             break
         try:
             deliver_now([row.id])
-        except Exception:  # one poisoned message must not stop the worker
+        except Exception as exc:  # one poisoned message must not stop the worker
             log.exception("delivering message %s failed", row.id)
+            _postpone_after_failure(row.id, f"delivery failed: {exc.__class__.__name__}")
         count += 1
     return count
 
 
+class _StepFailed(Exception):
+    """Carries a failed receiving step out of its transaction, which rolls back on the way."""
+
+    def __init__(self, error: EngineError, instance_id=None, version=None, start=None):
+        super().__init__(error.message)
+        self.error, self.instance_id, self.version, self.start = error, instance_id, version, start
+
+
 def deliver(message_id) -> list:
-    """Deliver one message; returns ids of messages the receiving steps queued in turn."""
+    """Deliver one message; returns ids of messages the receiving steps queued in turn.
+
+    If the receiving step fails, it is rolled back and the target instance gets an incident;
+    the message is held with it (status `incident`) and delivered again by the incident's retry.
+    """
+    try:
+        return _deliver(message_id)
+    except _StepFailed as failed:
+        if failed.start is not None:
+            incidents.record_start_incident(message_id, failed.start, failed.error)
+        else:
+            incidents.record_incident(
+                failed.instance_id, failed.version, failed.error, during="message", message_id=message_id
+            )
+        return []
+
+
+def _deliver(message_id) -> list:
     with unit_of_work() as session:
         message = session.execute(
             select(Message)
@@ -74,12 +106,17 @@ def deliver(message_id) -> list:
         outgoing = []
         if targets:
             instance, run = targets[0]
+            version = instance.version
             try:
                 run.deliver(message.name, message.payload)
+                outgoing = save_run(session, instance, run, SYSTEM)
             except EngineError as exc:
-                _postpone(message, f"receiving step failed: {exc.message}")
-                return []
-            outgoing = save_run(session, instance, run, SYSTEM)
+                raise _StepFailed(exc, instance.id, version) from exc
+            except SQLAlchemyError:
+                raise
+            except Exception as exc:  # a bug must not make this message poison every round
+                log.exception("delivering message %s failed", message.id)
+                raise _StepFailed(incidents.unexpected_error(exc), instance.id, version) from exc
             history(
                 session,
                 instance,
@@ -101,6 +138,23 @@ def deliver(message_id) -> list:
         message.error = None
         ids = [m.id for m in outgoing]
     return ids
+
+
+def _postpone_after_failure(message_id, reason: str) -> None:
+    """Count a failed attempt in a fresh transaction (the failed one rolled back its count), so
+    a message that keeps failing backs off and ends `unmatched` instead of looping every round."""
+    try:
+        with unit_of_work() as session:
+            message = session.execute(
+                select(Message)
+                .where(Message.id == message_id, Message.status == "queued")
+                .with_for_update(skip_locked=True)
+            ).scalar_one_or_none()
+            if message is not None:
+                message.attempts += 1
+                _postpone(message, reason)
+    except Exception:  # the database itself may be what failed; the worker retries later
+        log.exception("could not postpone message %s", message_id)
 
 
 def _postpone(message: Message, reason: str) -> None:
@@ -154,8 +208,18 @@ def _waiting_instances(session, message: Message):
     return found
 
 
-def _start_by_message(session, message: Message):
+def case_for_start(session, message: Message) -> Case:
+    """The case a message-started instance belongs to: the correlated one, else a new one."""
     from .cases import resolve_case
+
+    case = _case_of(session, message)
+    if case is None:
+        subject = message.payload.get("subject") if isinstance(message.payload, dict) else None
+        case = resolve_case(session, subject if isinstance(subject, dict) else None, None)
+    return case
+
+
+def _start_by_message(session, message: Message):
     from .instances import _create
 
     latest = {}
@@ -166,13 +230,14 @@ def _start_by_message(session, message: Message):
     starters = [d for d in latest.values() if message.name in d.meta.get("message_starts", [])]
     if not starters:
         return None
-    case = _case_of(session, message)
-    if case is None:
-        subject = message.payload.get("subject") if isinstance(message.payload, dict) else None
-        case = resolve_case(session, subject if isinstance(subject, dict) else None, None)
+    case = case_for_start(session, message)
     definition = starters[0]
     try:
         instance, outgoing = _create(session, definition, case, SYSTEM, None, {}, message=message)
+    except ProcessFailure as exc:
+        cause = exc.__cause__
+        error = cause if isinstance(cause, EngineError) else EngineError(exc.detail)
+        raise _StepFailed(error, start=definition) from exc
     except ServiceError as exc:
         raise Conflict(exc.detail) from exc
     return instance, outgoing
