@@ -170,12 +170,7 @@ def save_draft(task_id, data: dict, *, actor: Actor) -> HumanTask:
     if not isinstance(data, dict):
         raise InvalidInput("data must be an object", errors={"data": ["not an object"]})
     with unit_of_work() as session:
-        task = _visible_for_action(session, task_id, actor)
-        _require_open(task)
-        if task.assignee and task.assignee != actor.username:
-            raise Conflict(f"this task is claimed by {task.assignee}")
-        if not task.assignee and not is_candidate(actor, task):
-            raise Forbidden("only a member of the task's groups may work on it")
+        task = _workable(session, task_id, actor, "work on")
         task.draft = data
         history(
             session,
@@ -187,6 +182,17 @@ def save_draft(task_id, data: dict, *, actor: Actor) -> HumanTask:
             task_id=task.id,
             data={"fields": sorted(data)},
         )
+    return task
+
+
+def _workable(session, task_id, actor: Actor, verb: str) -> HumanTask:
+    """The open task, if this actor may work on it: its assignee, or a candidate when unclaimed."""
+    task = _visible_for_action(session, task_id, actor)
+    _require_open(task)
+    if task.assignee and task.assignee != actor.username:
+        raise Conflict(f"this task is claimed by {task.assignee}")
+    if not task.assignee and not is_candidate(actor, task):
+        raise Forbidden(f"only a member of the task's groups may {verb} it")
     return task
 
 
@@ -218,12 +224,7 @@ def complete(task_id, data: dict, *, actor: Actor) -> HumanTask:
     if not isinstance(data, dict):
         raise InvalidInput("data must be an object", errors={"data": ["not an object"]})
     with unit_of_work() as session:
-        task = _visible_for_action(session, task_id, actor)
-        _require_open(task)
-        if task.assignee and task.assignee != actor.username:
-            raise Conflict(f"this task is claimed by {task.assignee}")
-        if not task.assignee and not is_candidate(actor, task):
-            raise Forbidden("only a member of the task's groups may complete it")
+        task = _workable(session, task_id, actor, "complete")
         validate_form_data(task, data)
         instance = task.instance
         if instance.status != "running":
