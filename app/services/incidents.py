@@ -84,27 +84,9 @@ def record_start_incident(message_id: uuid.UUID, definition, error: EngineError)
             run.run()
         except EngineError:
             run = ProcessRun.start(definition.content_hash, definition.spec, {})
-        now = clock.now()
-        instance = ProcessInstance(
-            id=uuid.uuid4(),
-            definition_id=definition.id,
-            process_key=definition.key,
-            case_id=case_id,
-            status="running",
-            state={},
-            started_by=SYSTEM.username,
-            started_at=now,
-        )
-        instance.definition = definition
-        session.add(instance)
-        session.flush()
-        history(
-            session,
-            instance,
-            "instance_started",
-            SYSTEM,
-            data={"version": definition.version, "message": message.name},
-        )
+        from .instances import add_instance
+
+        instance = add_instance(session, definition, case_id, SYSTEM, None, message, clock.now())
         save_run(session, instance, run, SYSTEM)
         _park(session, instance, error, "message start", message_id)
     log.warning("incident starting %s by message %s: %s", definition.key, message_id, error.message)

@@ -87,11 +87,18 @@ def _create(session, definition, case, actor, business_key, variables, message=N
         raise ProcessFailure(
             f"'{definition.key}' could not start: {exc.message}", error=exc.as_dict()
         ) from exc
+    instance = add_instance(session, definition, case.id, actor, business_key, message, now)
+    outgoing = save_run(session, instance, run, actor)
+    return instance, outgoing
+
+
+def add_instance(session, definition, case_id, actor: Actor, business_key, message, now) -> ProcessInstance:
+    """A new running instance row with its `instance_started` history, in the caller's unit."""
     instance = ProcessInstance(
         id=uuid.uuid4(),
         definition_id=definition.id,
         process_key=definition.key,
-        case_id=case.id,
+        case_id=case_id,
         business_key=business_key,
         status="running",
         state={},
@@ -108,8 +115,7 @@ def _create(session, definition, case, actor, business_key, variables, message=N
         actor,
         data={"version": definition.version, "message": message.name if message else None},
     )
-    outgoing = save_run(session, instance, run, actor)
-    return instance, outgoing
+    return instance
 
 
 def _reload(instance_id) -> ProcessInstance:
