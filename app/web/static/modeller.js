@@ -13,7 +13,7 @@
   var bar = $("modeller");
   if (!bar || !window.BpmnJS) return;
   var token = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
-  var modeler = new window.BpmnJS({ container: "#canvas", keyboard: { bindTo: window } });
+  var modeler = new window.BpmnJS({ container: "#canvas" });
 
   function call(url, options) {
     options = options || {};
