@@ -45,6 +45,7 @@ def test_auditor_answers_who_saw_a_resident_and_why_the_pathway_went_its_way(car
     history = audrey.get(f"/audit/instances/{instance.id}")
     assert history.status_code == 200
     assert "Melding vastleggen" in history.text and 'data-done="' in history.text
+    assert "mislukt" not in history.text  # outcome 0 (success) everywhere
     assert f'data-diagram-url="/audit/instances/{instance.id}/diagram.bpmn"' in history.text
     assert _audit_rows("audit.timeline.read") == 1
     diagram = audrey.get(f"/audit/instances/{instance.id}/diagram.bpmn")
