@@ -39,9 +39,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .web import register_web
 
     register_web(app)
-    from .web.modeller import bp as modeller
-
-    app.register_blueprint(modeller)
 
     if app.config["ZORGPAD_EMBEDDED_WORKER"]:
         from .services.worker import start_embedded_worker

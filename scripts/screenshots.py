@@ -80,6 +80,14 @@ def main() -> None:
                     page.add_style_tag(content=".actions.sticky { position: static; }")
                     page.screenshot(path=OUT / f"{name}-{size}.png", full_page=True)
                 context.close()
+                # The auditor's view of the same pathway: timeline and the path taken.
+                context = browser.new_context(viewport=viewport, is_mobile=size == "phone")
+                page = context.new_page()
+                log_in(page, base_url, "audrey")
+                page.goto(f"{base_url}/audit/instances/{instance_id}")
+                page.wait_for_selector(".diagram[data-rendered]")
+                page.screenshot(path=OUT / f"audit-instance-{size}.png", full_page=True)
+                context.close()
     print(f"wrote {len(list(OUT.glob('*.png')))} screenshots to {OUT.relative_to(ROOT)}")
 
 

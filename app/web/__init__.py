@@ -8,7 +8,21 @@ from __future__ import annotations
 
 from flask import Flask, redirect, url_for
 
-from . import assets, auth, cases, errors, i18n, inbox, security, start, tasks, templating
+from . import (
+    assets,
+    audit,
+    auth,
+    cases,
+    errors,
+    i18n,
+    inbox,
+    incidents,
+    modeller,
+    security,
+    start,
+    tasks,
+    templating,
+)
 from .blueprint import make_blueprint
 
 
@@ -20,6 +34,6 @@ def register_web(app: Flask) -> None:
     templating.install(app)
     bp.add_url_rule("/", "home", lambda: redirect(url_for("web.inbox")))
     auth.routes(bp, limiter)
-    for module in (assets, cases, inbox, start, tasks):
+    for module in (assets, audit, cases, inbox, incidents, modeller, start, tasks):
         module.routes(bp)
     app.register_blueprint(bp)

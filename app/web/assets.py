@@ -6,8 +6,8 @@ from pathlib import Path
 
 from flask import abort, current_app, send_from_directory
 
-# Only what the case page uses: the viewer bundle and its style sheets.
-ALLOWED = ("bpmn-navigated-viewer.production.min.js", "assets/")
+# Only what the pages use: the viewer (case, audit) and modeller bundles and their style sheets.
+ALLOWED = ("bpmn-navigated-viewer.production.min.js", "bpmn-modeler.production.min.js", "assets/")
 
 
 def routes(bp) -> None:

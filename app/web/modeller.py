@@ -1,31 +1,83 @@
-"""The in-browser modeller: bpmn-js from node_modules, validate and deploy through the API.
+"""The in-browser modeller (process owners and admins): bpmn-js, validate and deploy.
 
-Minimal and self-contained on purpose: the page calls the REST API with a bearer token pasted
-into the page (kept in sessionStorage) until the web UI brings session login.
+The page and its calls go through the web session: the JSON routes below are part of the web
+blueprint, so they need the login cookie and, for the deployment POST, the CSRF token (sent
+by `static/modeller.js` in the `X-CSRFToken` header). No API token is pasted into the page.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from flask import Response, jsonify, render_template, request
 
-from flask import Blueprint, abort, render_template, send_from_directory
+from ..services import definitions
+from ..services.deployments import deploy
+from ..services.errors import InvalidInput, ServiceError
+from .session import current_actor, login_required
 
-BPMN_JS_DIST = Path(__file__).resolve().parents[2] / "node_modules" / "bpmn-js" / "dist"
-SERVED = ("bpmn-modeler.production.min.js", "bpmn-modeler.development.js")
-
-bp = Blueprint("modeller", __name__, url_prefix="/modeller", template_folder="templates")
-
-
-@bp.get("/")
-def page():
-    return render_template("modeller.html")
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+TRUE = {"1", "true", "yes", "on"}
 
 
-@bp.get("/vendor/bpmn-js/<path:name>")
-def bpmn_js(name: str):
-    """Only the modeller bundle and its stylesheets/fonts: nothing else from node_modules."""
-    if name not in SERVED and not name.startswith("assets/"):
-        abort(404)
-    if not BPMN_JS_DIST.is_dir():
-        abort(404, description="bpmn-js is not installed (run npm ci)")
-    return send_from_directory(BPMN_JS_DIST, name)
+def _problem(exc: ServiceError):
+    body = {"title": exc.title, "status": exc.status, "detail": exc.detail, **exc.extra}
+    if isinstance(exc, InvalidInput):
+        body["errors"] = exc.errors
+    response = jsonify(body)
+    response.status_code = exc.status
+    return response
+
+
+def _flag(name: str) -> bool:
+    return str(request.form.get(name, "")).strip().lower() in TRUE
+
+
+def routes(bp) -> None:
+    @bp.get("/modeller/")
+    @login_required
+    def modeller():
+        definitions.require_owner(current_actor())
+        return render_template("modeller.html")
+
+    @bp.get("/modeller/definitions")
+    @login_required
+    def modeller_definitions():
+        try:
+            return {"items": definitions.list_definitions(actor=current_actor())}
+        except ServiceError as exc:
+            return _problem(exc)
+
+    @bp.get("/modeller/definitions/<key>/<int:version>.bpmn")
+    @login_required
+    def modeller_definition_xml(key: str, version: int):
+        try:
+            _name, content = definitions.definition_xml(key, version, actor=current_actor())
+        except ServiceError as exc:
+            return _problem(exc)
+        return Response(content, mimetype="application/xml")
+
+    @bp.post("/modeller/deployments")
+    @login_required
+    def modeller_deploy():
+        files: dict[str, bytes] = {}
+        scenarios: dict[str, bytes] = {}
+        for storage in request.files.getlist("files"):
+            name = (storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+            if name:
+                target = scenarios if name.lower().endswith(SCENARIO_SUFFIXES) else files
+                target[name] = storage.read()
+        try:
+            definitions.require_owner(current_actor())
+            if not files:
+                raise InvalidInput("no files uploaded", errors={"files": ["send one or more files"]})
+            result = deploy(
+                files,
+                actor=current_actor(),
+                name=request.form.get("name") or "modeller",
+                source="web",
+                dry_run=_flag("dryRun"),
+                scenarios=scenarios,
+                require_tests=_flag("requireTests"),
+            )
+        except ServiceError as exc:
+            return _problem(exc)
+        return result.as_dict(), 200 if result.dry_run or not result.created else 201

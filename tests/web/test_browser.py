@@ -149,3 +149,33 @@ def test_pages_fit_a_phone_screen(demo_app, base_url, browser):
         page.goto(base_url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
     context.close()
+
+
+def test_an_auditor_opens_a_pathway_history_with_the_path_marked(demo_app, base_url, page):
+    _, case_id = start_report(demo_app, "Mw. Audit")
+    log_in(page, base_url, "audrey")
+    page.click("header >> text=Audit")
+    page.fill("#case", str(case_id))
+    page.click("button:has-text('Inzage tonen')")
+    assert "Wie zag of wijzigde de gegevens" in page.inner_text("h1")
+    page.click("text=Triage")
+    page.wait_for_selector(".diagram[data-rendered=true]")
+    assert "/audit/instances/" in page.url
+    start = page.locator('.djs-element.step-done[data-element-id="start_melding"]')
+    assert start.count() == 1
+    start.click()
+    assert page.locator(".step-history li").count() >= 1
+
+
+def test_a_process_owner_opens_the_modeller_without_a_token(demo_app, base_url, page):
+    log_in(page, base_url, "olaf")
+    page.click("header >> text=Modeller")
+    # (no wait_for_function: its string evaluation is blocked by our CSP, as it should be)
+    page.locator("#definitions option").nth(1).wait_for(state="attached")
+    page.select_option("#definitions", index=1)
+    page.click("#open")
+    page.wait_for_selector("#status.ok")
+    page.select_option("#definitions", index=0)  # a new diagram: valid on its own
+    page.click("#open")
+    page.click("#validate")
+    page.locator("#status.ok", has_text="geldig").wait_for()

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ...models import AuditEvent, ProcessInstance
+from ...models import AuditEvent, ProcessInstance, Resource
 from ..actors import Actor
 from ..cases import find_case
 from ..errors import Forbidden, InvalidInput, NotFound
@@ -107,6 +107,20 @@ def timeline(session, instance_id, actor: Actor) -> dict:
     }
 
 
+def instance_bpmn(session, instance_id, actor: Actor) -> bytes:
+    """The BPMN XML of the version an instance ran on, for the auditor's diagram (no client data)."""
+    require_auditor(actor)
+    definition = _instance(session, instance_id).definition
+    content = session.execute(
+        select(Resource.content)
+        .where(Resource.hash == definition.bpmn_hash, Resource.kind == "bpmn")
+        .limit(1)
+    ).scalar_one_or_none()
+    if content is None:
+        raise NotFound("no such diagram")
+    return content
+
+
 def _instance(session, instance_id) -> ProcessInstance:
     try:
         key = instance_id if isinstance(instance_id, uuid.UUID) else uuid.UUID(str(instance_id))
@@ -152,7 +166,21 @@ def client_view(session, case_key: str, actor: Actor, *, page: int = 1, per_page
         query.order_by(AuditEvent.recorded_at, AuditEvent.seq).limit(per_page).offset((page - 1) * per_page)
     )
     items = [_access_line(row) for row in rows]
-    return Page(items, total, page, per_page, {"caseId": str(case.id), "pseudonym": case.pseudonym})
+    pathways = [
+        {
+            "instanceId": str(i.id),
+            "processKey": i.process_key,
+            "status": i.status,
+            "startedAt": i.started_at.isoformat(),
+        }
+        for i in session.execute(
+            select(ProcessInstance)
+            .where(ProcessInstance.case_id == case.id)
+            .order_by(ProcessInstance.started_at)
+        ).scalars()
+    ]
+    extra = {"caseId": str(case.id), "pseudonym": case.pseudonym, "instances": pathways}
+    return Page(items, total, page, per_page, extra)
 
 
 def _access_line(row) -> dict:
