@@ -12,7 +12,7 @@ groups (skewed: a few big teams), 1-2 candidate groups per task, ~20% assigned, 
 candidate user, due dates spread over +-60 days (5% none), two open tasks per instance, one
 case per instance; plus as many completed tasks as open ones (history).
 
-    python bench/inbox.py [--sizes 10000,100000,1000000] [--n 60] [--explain]
+    python bench/inbox.py [--sizes 10000,100000,1000000] [--n 20] [--explain]
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def explain(flask_app) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--n", type=int, default=60)
+    parser.add_argument("--n", type=int, default=20)
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE at the largest size")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
