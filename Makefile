@@ -46,6 +46,9 @@ bench: install
 	bash scripts/ensure-postgres.sh
 	$(PY) bench/floor_and_library.py
 	$(PY) bench/loop_growth.py
+	$(PY) bench/service.py
+	$(PY) bench/inbox.py
+	$(PY) bench/memory.py
 
 # Re-extract the web inbox's texts, merge them into the catalogues and compile the .mo files
 # (both are committed: a fresh checkout runs without this step).
