@@ -406,3 +406,12 @@ def test_page_size_is_limited(scene):
     assert response.status_code == 422 and response.mimetype == PROBLEM
     response = scene.api("anna").get("/api/v1/process-instances?perPage=10000")
     assert response.status_code == 422 and response.mimetype == PROBLEM
+
+
+def test_process_owner_sees_state_and_auditor_reads_without_acting(scene):
+    owner = scene.api("olaf").get(f"/api/v1/process-instances/{scene.instance_id}")
+    assert owner.status_code == 200 and owner.json["status"] == "running"
+    assert_no_leak(owner)  # state only: no name, no pseudonym, no variables
+    page = scene.api("audrey").get(f"/api/v1/tasks/{scene.task_id}")
+    assert page.status_code == 200
+    assert not any(page.json["actions"].values()), page.json["actions"]
