@@ -415,3 +415,15 @@ def test_process_owner_sees_state_and_auditor_reads_without_acting(scene):
     page = scene.api("audrey").get(f"/api/v1/tasks/{scene.task_id}")
     assert page.status_code == 200
     assert not any(page.json["actions"].values()), page.json["actions"]
+
+
+def test_huge_version_numbers_are_404_or_422_not_500(scene):
+    """Found by the schemathesis run: a 22-digit version overflowed the database driver."""
+    huge = 617053757432938627072
+    for user in ("olaf", "admin"):
+        response = scene.api(user).get(f"/api/v1/process-definitions/triage/versions/{huge}/xml")
+        assert response.status_code == 404 and response.mimetype == PROBLEM, response.status_code
+        response = scene.api(user).post(
+            "/api/v1/process-definitions/triage/migrations", json={"fromVersion": huge, "toVersion": 1}
+        )
+        assert response.status_code == 422 and response.mimetype == PROBLEM, response.status_code
