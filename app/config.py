@@ -45,6 +45,9 @@ def load_config(instance_path: Path) -> dict:
         # Session cookie only over HTTPS; unset means on, except in debug and testing.
         "ZORGPAD_COOKIE_SECURE": _flag(env.get("ZORGPAD_COOKIE_SECURE")),
         "MAX_CONTENT_LENGTH": int(env.get("ZORGPAD_MAX_CONTENT_LENGTH", str(8 * 1024 * 1024))),
+        # Web form posts (url-encoded or multipart): far more than any task form needs. Werkzeug's
+        # MAX_FORM_MEMORY_SIZE only bounds multipart fields, not url-encoded bodies.
+        "ZORGPAD_MAX_FORM_SIZE": int(env.get("ZORGPAD_MAX_FORM_SIZE", str(512 * 1024))),
         "API_TITLE": "Zorgpad",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

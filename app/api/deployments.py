@@ -109,8 +109,8 @@ class DefinitionXml(MethodView):
 
 
 class MigrationSchema(_In):
-    fromVersion = fields.Integer(required=True, validate=validate.Range(min=1))
-    toVersion = fields.Integer(validate=validate.Range(min=1))
+    fromVersion = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    toVersion = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     instanceIds = fields.List(fields.UUID())
     dryRun = fields.Boolean(load_default=False)
 

@@ -52,7 +52,13 @@ def list_definitions(*, actor: Actor) -> list[dict]:
         return list(by_key.values())
 
 
+MAX_VERSION = 2**31 - 1  # the column is a 32-bit integer; a larger guess cannot exist
+
+
 def get_definition(session, key: str, version: int | None = None) -> ProcessDefinition:
+    if version is not None and not 1 <= version <= MAX_VERSION:
+        # Found by schemathesis: a 22-digit version in the URL overflowed the database driver (500).
+        raise NotFound(f"version {version} of process '{key}' is not deployed")
     query = select(ProcessDefinition).where(ProcessDefinition.key == key)
     if version is None:
         query = query.order_by(ProcessDefinition.version.desc()).limit(1)

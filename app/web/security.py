@@ -57,6 +57,15 @@ def install(app: Flask) -> Limiter:
     )
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("ZORGPAD_RATELIMIT_STORAGE", "memory://"))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+    @app.before_request
+    def _limit_form_posts():
+        # Registered before CSRF, which reads the form: a web page's body is bounded before parsing.
+        if not request.path.startswith("/api/"):
+            request.max_content_length = min(
+                app.config["ZORGPAD_MAX_FORM_SIZE"], app.config.get("MAX_CONTENT_LENGTH") or float("inf")
+            )
+
     csrf.init_app(app)
     # In-memory counters: right for one node. Behind several gunicorn nodes set
     # ZORGPAD_RATELIMIT_STORAGE to a shared store (e.g. redis://…) so the limit holds across them.
