@@ -31,8 +31,6 @@ ROUTES = {
     "web.static": "public",
     "web.bpmn_js": "public",
     "web.login": "public",
-    "modeller.page": "public",  # the static modeller page: no data, deploying goes through the API
-    "modeller.bpmn_js": "public",
     "process-instances.ProcessInstances": "api",
     "process-instances.ProcessInstanceItem": "api",
     "process-instances.Cancel": "api",
@@ -67,6 +65,21 @@ ROUTES = {
     "web.assign": "web",
     "web.comment": "web",
     "web.complete": "web",
+    "web.audit_home": "web",
+    "web.audit_client_lookup": "web",
+    "web.audit_client": "web",
+    "web.audit_client_export": "web",
+    "web.audit_instance_lookup": "web",
+    "web.audit_instance": "web",
+    "web.audit_diagram": "web",
+    "web.audit_export": "web",
+    "web.incidents": "web",
+    "web.incident_retry": "web",
+    "web.incident_correct": "web",
+    "web.modeller": "web",
+    "web.modeller_definitions": "web",
+    "web.modeller_definition_xml": "web",
+    "web.modeller_deploy": "web",
 }
 
 
