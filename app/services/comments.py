@@ -9,7 +9,6 @@ from ..models import TaskComment
 from . import tasks
 from .actors import Actor
 from .errors import InvalidInput
-from .runs import history
 from .unit_of_work import unit_of_work
 
 MAX_COMMENT_LENGTH = 4000
@@ -46,14 +45,5 @@ def add_comment(task_id, body: str, *, actor: Actor) -> TaskComment:
         session.add(comment)
         session.flush()
         # The history says a comment exists, not what it says (the text stays in its own row).
-        history(
-            session,
-            task.instance,
-            "task_commented",
-            actor,
-            element_id=task.element_id,
-            element_name=task.name,
-            task_id=task.id,
-            data={"commentId": comment.id},
-        )
+        tasks.task_history(session, task, "task_commented", actor, {"commentId": comment.id})
     return comment

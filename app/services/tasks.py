@@ -90,15 +90,7 @@ def claim(task_id, *, actor: Actor) -> HumanTask:
             raise Forbidden("only a member of the task's groups may claim it")
         task.assignee = actor.username
         task.claimed_at = clock.now()
-        history(
-            session,
-            task.instance,
-            "task_claimed",
-            actor,
-            element_id=task.element_id,
-            element_name=task.name,
-            task_id=task.id,
-        )
+        task_history(session, task, "task_claimed", actor)
     return task
 
 
@@ -110,15 +102,7 @@ def unclaim(task_id, *, actor: Actor) -> HumanTask:
             raise Conflict("only the assignee may give this task back")
         task.assignee = None
         task.claimed_at = None
-        history(
-            session,
-            task.instance,
-            "task_unclaimed",
-            actor,
-            element_id=task.element_id,
-            element_name=task.name,
-            task_id=task.id,
-        )
+        task_history(session, task, "task_unclaimed", actor)
     return task
 
 
@@ -135,16 +119,7 @@ def assign(task_id, assignee: str, *, actor: Actor) -> HumanTask:
         previous = task.assignee
         task.assignee = assignee
         task.claimed_at = clock.now()
-        history(
-            session,
-            task.instance,
-            "task_assigned",
-            actor,
-            element_id=task.element_id,
-            element_name=task.name,
-            task_id=task.id,
-            data={"assignee": assignee, "previous": previous},
-        )
+        task_history(session, task, "task_assigned", actor, {"assignee": assignee, "previous": previous})
     return task
 
 
@@ -172,16 +147,7 @@ def save_draft(task_id, data: dict, *, actor: Actor) -> HumanTask:
     with unit_of_work() as session:
         task = _workable(session, task_id, actor, "work on")
         task.draft = data
-        history(
-            session,
-            task.instance,
-            "task_draft_saved",
-            actor,
-            element_id=task.element_id,
-            element_name=task.name,
-            task_id=task.id,
-            data={"fields": sorted(data)},
-        )
+        task_history(session, task, "task_draft_saved", actor, {"fields": sorted(data)})
     return task
 
 
@@ -194,6 +160,20 @@ def _workable(session, task_id, actor: Actor, verb: str) -> HumanTask:
     if not task.assignee and not is_candidate(actor, task):
         raise Forbidden(f"only a member of the task's groups may {verb} it")
     return task
+
+
+def task_history(session, task: HumanTask, kind: str, actor: Actor, data: dict | None = None) -> None:
+    """The history (and so audit) line of an action on a task, in the caller's transaction."""
+    history(
+        session,
+        task.instance,
+        kind,
+        actor,
+        element_id=task.element_id,
+        element_name=task.name,
+        task_id=task.id,
+        data=data,
+    )
 
 
 def _require_open(task: HumanTask) -> None:
