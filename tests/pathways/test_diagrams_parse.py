@@ -9,6 +9,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from tests.support import ZRM_DOMAINS
+
 from .helpers import (
     CAMUNDA,
     FORMS,
@@ -244,21 +246,7 @@ def test_every_form_is_used():
 
 
 def test_zrm_fields_are_codes_scored_1_to_5_without_matrix_texts():
-    codes = {
-        "financien",
-        "werk_opleiding",
-        "tijdsbesteding",
-        "huiselijke_relaties",
-        "huisvesting",
-        "geestelijke_gezondheid",
-        "lichamelijke_gezondheid",
-        "middelengebruik",
-        "adl_basis",
-        "adl_instrumenteel",
-        "sociaal_netwerk",
-        "maatschappelijke_participatie",
-        "justitie",
-    }
+    codes = set(ZRM_DOMAINS)
     for name in ("triage-vraagverkenning", "afschalen-evaluatie"):
         zrm = json.loads((FORMS / f"{name}.schema.json").read_text())["properties"]["zrm"]
         assert set(zrm["properties"]) == codes

@@ -11,26 +11,11 @@ from datetime import UTC, datetime
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
+from tests.support import ZRM_DOMAINS
+
 from .helpers import NS, Run, bpmn_files, evaluate, message, xml
 
-ZRM_OK = {
-    k: 4
-    for k in (
-        "financien",
-        "werk_opleiding",
-        "tijdsbesteding",
-        "huiselijke_relaties",
-        "huisvesting",
-        "geestelijke_gezondheid",
-        "lichamelijke_gezondheid",
-        "middelengebruik",
-        "adl_basis",
-        "adl_instrumenteel",
-        "sociaal_netwerk",
-        "maatschappelijke_participatie",
-        "justitie",
-    )
-}
+ZRM_OK = dict.fromkeys(ZRM_DOMAINS, 4)
 PG = {
     "lichaamsfuncties": 6,
     "mentaal_welbevinden": 5,

@@ -19,7 +19,7 @@ from app.services import instances, tasks, timers
 from app.services.actors import SYSTEM
 from app.services.deployments import deploy, read_directory
 from app.services.runs import load_run
-from tests.support import make_actor
+from tests.support import ZRM_DOMAINS, make_actor
 
 # Demo-like actors (see app/services/demo.py): one group each, so a test shows which group
 # a task really goes to.
@@ -37,11 +37,6 @@ WILMA = make_actor("wilma", ["gemeente-wvggz"])
 VERA = make_actor("vera", ["verzekeraar"])
 EVERYONE = [HUISARTS, ANNA, RUBEN, PETRA, FATIMA, KOEN, GREET, BRAM, BEA, WIM, WILMA, VERA]
 
-ZRM_DOMAINS = (
-    "financien", "werk_opleiding", "tijdsbesteding", "huiselijke_relaties", "huisvesting",
-    "geestelijke_gezondheid", "lichamelijke_gezondheid", "middelengebruik", "adl_basis",
-    "adl_instrumenteel", "sociaal_netwerk", "maatschappelijke_participatie", "justitie",
-)  # fmt: skip
 ZRM_OK = dict.fromkeys(ZRM_DOMAINS, 4)
 PG = {
     "lichaamsfuncties": 6, "mentaal_welbevinden": 5, "zingeving": 6,
