@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -92,15 +93,23 @@ class StepRecord:
 
 
 _SPEC_CACHE: dict[str, tuple] = {}
+# The stored spec document, or a function that loads it (only called on a cache miss).
+SpecSource = dict | Callable[[], dict]
 _SPEC_CACHE_SIZE = 256
 # SpiffWorkflow's own workflow converter; we reuse its helpers to restore state onto cached specs.
 _WF_CONVERTER = REGISTRY.convert_from_dict["BpmnWorkflow"].args[0].__self__
 
 
-def _specs(version_key: str, spec_doc: dict):
-    """Restored spec objects for one definition version (immutable once deployed, so cached)."""
+def _specs(version_key: str, spec_doc: SpecSource):
+    """Restored spec objects for one definition version (immutable once deployed, so cached).
+
+    `spec_doc` is the stored document or a function that loads it, so a cache hit never
+    reads (or decodes) the stored spec at all.
+    """
     hit = _SPEC_CACHE.get(version_key)
     if hit is None:
+        if callable(spec_doc):
+            spec_doc = spec_doc()
         spec = REGISTRY.restore(copy.deepcopy(spec_doc["spec"]))
         subs = {
             name: REGISTRY.restore(copy.deepcopy(doc)) for name, doc in spec_doc["subprocess_specs"].items()
@@ -159,7 +168,7 @@ class ProcessRun:
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
-    def start(cls, version_key: str, spec_doc: dict, data: dict | None = None) -> ProcessRun:
+    def start(cls, version_key: str, spec_doc: SpecSource, data: dict | None = None) -> ProcessRun:
         spec, subs = _specs(version_key, spec_doc)
         workflow = BpmnWorkflow(spec, subs, script_engine=_SCRIPT_ENGINE)
         if data:
@@ -169,7 +178,7 @@ class ProcessRun:
         return cls(workflow)
 
     @classmethod
-    def restore(cls, version_key: str, spec_doc: dict, state: dict) -> ProcessRun:
+    def restore(cls, version_key: str, spec_doc: SpecSource, state: dict) -> ProcessRun:
         if state.get("format") != STATE_FORMAT:
             raise EngineError(f"stored state has format {state.get('format')!r}, not {STATE_FORMAT}")
         spec, subs = _specs(version_key, spec_doc)
@@ -193,9 +202,7 @@ class ProcessRun:
         """Run engine steps (scripts, gateways, decisions, due timers) until a wait state."""
         try:
             for _ in range(MAX_ENGINE_ROUNDS):
-                self.workflow.do_engine_steps(
-                    will_complete_task=self._before, did_complete_task=self._record
-                )
+                self.workflow.do_engine_steps(will_complete_task=self._before, did_complete_task=self._record)
                 # Plain bpmn:task elements have no behaviour: treat them as pass-through.
                 passthrough = [t for t in self._tasks(TaskState.READY) if isinstance(t.task_spec, NoneTask)]
                 if not passthrough:

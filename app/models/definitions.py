@@ -55,8 +55,9 @@ class ProcessDefinition(db.Model):
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
-    # SpiffWorkflow's serialised spec and subprocess specs, stored once per version.
-    spec: Mapped[dict] = mapped_column(JsonDoc)
+    # SpiffWorkflow's serialised spec and subprocess specs, stored once per version. Deferred:
+    # the engine keeps restored specs in memory per version, so most steps never read it.
+    spec: Mapped[dict] = mapped_column(JsonDoc, deferred=True)
     # What the service needs without the engine: user-task metadata, forms, messages, lanes.
     meta: Mapped[dict] = mapped_column(JsonDoc)
     bpmn_hash: Mapped[str] = mapped_column(String(64))

@@ -200,16 +200,28 @@ def _is_new_resource(session, name: str, content: bytes) -> bool:
     )
 
 
+# Form bytes by content hash: a hash always names the same bytes, so this never goes stale.
+_FORM_CACHE: dict[str, bytes] = {}
+_FORM_CACHE_SIZE = 512
+
+
 def form_schema(definition: ProcessDefinition, form_name: str | None) -> dict | None:
-    """The JSON Schema a definition version pinned for a form, or None."""
+    """The JSON Schema a definition version pinned for a form, or None (a fresh dict per call)."""
     if not form_name:
         return None
     hash_ = definition.meta.get("form_hashes", {}).get(form_name)
     if hash_ is None:
         return None
-    from ..extensions import db
+    content = _FORM_CACHE.get(hash_)
+    if content is None:
+        from ..extensions import db
 
-    row = db.session.execute(
-        select(Resource.content).where(Resource.hash == hash_, Resource.kind == "form").limit(1)
-    ).scalar_one_or_none()
-    return json.loads(row) if row is not None else None
+        content = db.session.execute(
+            select(Resource.content).where(Resource.hash == hash_, Resource.kind == "form").limit(1)
+        ).scalar_one_or_none()
+        if content is None:
+            return None
+        if len(_FORM_CACHE) >= _FORM_CACHE_SIZE:
+            _FORM_CACHE.pop(next(iter(_FORM_CACHE)))
+        _FORM_CACHE[hash_] = content
+    return json.loads(content)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..engine import clock
@@ -149,6 +150,18 @@ def actor_roles(stored: list[str] | None) -> frozenset[str]:
     return frozenset(EXTERNAL_SYSTEM if role == "system" else role for role in stored or [])
 
 
+# Loaded with the user in the same query: every request turns a user into an actor.
+_ACTOR_CONTEXT = (joinedload(User.organisation), joinedload(User.memberships).joinedload(Membership.group))
+
+
+def _user_where(condition) -> User | None:
+    return (
+        db.session.execute(select(User).options(*_ACTOR_CONTEXT).where(condition))
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
 def actor_for(user: User, **context) -> Actor:
     groups = frozenset(m.group.key for m in user.memberships)
     blind = frozenset(m.group.key for m in user.memberships if not m.group.sees_case_data)
@@ -167,9 +180,15 @@ def authenticate_token(token: str, **context) -> Actor | None:
     """The actor behind a bearer token, or None if unknown, expired, revoked or inactive."""
     if not token:
         return None
-    row = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _hash_token(token))
-    ).scalar_one_or_none()
+    row = (
+        db.session.execute(
+            select(ApiToken)
+            .options(joinedload(ApiToken.user).options(*_ACTOR_CONTEXT))
+            .where(ApiToken.token_hash == _hash_token(token))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     now = clock.now()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         return None
@@ -210,7 +229,7 @@ def actor_for_session(user_id: str | None, **context) -> Actor | None:
         key = uuid.UUID(str(user_id))
     except ValueError:
         return None
-    user = db.session.get(User, key)
+    user = _user_where(User.id == key)
     if user is None or not user.active:
         return None
     return actor_for(user, **context)
@@ -278,9 +297,11 @@ def link_external_subject(username: str, subject: str) -> User:
         user = find_user(session, username)
         user.external_subject = subject
     return user
+
+
 def load_actor(username: str, **context) -> Actor | None:
     """The actor of a logged-in web session, re-read each request so revoked rights take effect."""
-    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    user = _user_where(User.username == username)
     if user is None or not user.active:
         return None
     return actor_for(user, **context)

@@ -79,11 +79,11 @@ def record_start_incident(message_id: uuid.UUID, definition, error: EngineError)
         from .deliveries import case_for_start
 
         case_id = case_for_start(session, message).id
-        run = ProcessRun.start(definition.content_hash, definition.spec, {})
+        run = ProcessRun.start(definition.content_hash, lambda: definition.spec, {})
         try:
             run.run()
         except EngineError:
-            run = ProcessRun.start(definition.content_hash, definition.spec, {})
+            run = ProcessRun.start(definition.content_hash, lambda: definition.spec, {})
         from .instances import add_instance
 
         instance = add_instance(session, definition, case_id, SYSTEM, None, message, clock.now())

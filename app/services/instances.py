@@ -79,7 +79,7 @@ def _create(session, definition, case, actor, business_key, variables, message=N
         # also start on a message have none: a start by hand delivers their start message.
         message = StartMessage(meta["message_starts"][0], dict(variables))
     try:
-        run = ProcessRun.start(definition.content_hash, definition.spec, variables)
+        run = ProcessRun.start(definition.content_hash, lambda: definition.spec, variables)
         run.run()
         if message is not None and not run.deliver(message.name, message.payload):
             raise EngineError(f"'{definition.key}' does not start on message '{message.name}'")

@@ -11,11 +11,11 @@ import logging
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from ..engine import ProcessRun, clock, task_attributes
 from ..models import HistoryEvent, HumanTask, Message, ProcessInstance, TaskCandidate, Timer
-from . import audit, data_sources
+from . import audit, data_sources, history_log
 from .actors import Actor
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def load_run(instance: ProcessInstance) -> ProcessRun:
     definition = instance.definition
-    return ProcessRun.restore(definition.content_hash, definition.spec, instance.state)
+    return ProcessRun.restore(definition.content_hash, lambda: definition.spec, instance.state)
 
 
 def history(session, instance: ProcessInstance, kind: str, actor: Actor | None, **fields) -> None:
@@ -35,7 +35,7 @@ def history(session, instance: ProcessInstance, kind: str, actor: Actor | None, 
         actor=actor.username if actor else None,
         **fields,
     )
-    session.add(event)
+    history_log.add(session, event)  # inserted with the others at commit
     audit.record_history(session, instance, event, actor)  # NEN 7513 row, same transaction
 
 
@@ -69,12 +69,7 @@ def save_run(session, instance: ProcessInstance, run: ProcessRun, actor: Actor |
 
 
 def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime) -> None:
-    open_rows = {
-        row.id: row
-        for row in session.execute(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
-        ).scalars()
-    }
+    open_rows = {row.id: row for row in _stored(session, instance, HumanTask, "open")}
     ready = {view.id: view for view in run.human_tasks()}
     for task_id, row in open_rows.items():
         if task_id not in ready:
@@ -149,6 +144,28 @@ def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime) 
         )
 
 
+def _stored(session, instance, model, status: str) -> list:
+    """The instance's rows of `model` with `status`, as this transaction has them.
+
+    Read without flushing first, so the step's inserts go to the database together in one
+    flush at commit: rows changed in memory are judged by their in-memory status, and rows
+    added earlier in this transaction are taken from the session. A new instance has no
+    stored rows, so it costs no query.
+    """
+    found = [
+        row
+        for row in session.new
+        if isinstance(row, model) and row.instance_id == instance.id and row.status == status
+    ]
+    if not inspect(instance).pending:
+        with session.no_autoflush:
+            stored = session.execute(
+                select(model).where(model.instance_id == instance.id, model.status == status)
+            ).scalars()
+            found += [row for row in stored if row.status == status]
+    return found
+
+
 def _safe(fn, *args, what: str, element: str):
     """A broken due-date or priority expression must not block the pathway: log and carry on."""
     try:
@@ -159,13 +176,10 @@ def _safe(fn, *args, what: str, element: str):
 
 
 def _sync_timers(session, instance, run: ProcessRun, now: datetime) -> None:
-    pending = {
-        row.id: row
-        for row in session.execute(
-            select(Timer).where(Timer.instance_id == instance.id, Timer.status == "pending")
-        ).scalars()
-    }
     waiting = {view.id: view for view in run.timers()}
+    # No pending timer row can exist without a next due time on the instance: skip the query.
+    had_timers = instance.next_timer_at is not None
+    pending = {row.id: row for row in _stored(session, instance, Timer, "pending")} if had_timers else {}
     for timer_id, row in pending.items():
         view = waiting.get(timer_id)
         if view is None:

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..engine import EngineError, UnknownTask, clock
-from ..models import HumanTask, User
+from ..models import HumanTask, ProcessInstance, User
 from . import audit, deliveries, task_queries
 from .actors import Actor
 from .deployments import form_schema
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessFailure
 from .runs import history, load_run, save_run
-from .unit_of_work import unit_of_work
+from .unit_of_work import keep_after_commit, unit_of_work
 
 ACTING_ROLES = ("professional", "admin", "system")
 
@@ -55,9 +56,17 @@ def _task_id(value) -> uuid.UUID:
         raise NotFound("no such task") from None
 
 
+# A task with what every action on it needs (instance, definition, case): one round trip.
+_TASK_WITH_CONTEXT = select(HumanTask).options(
+    joinedload(HumanTask.instance, innerjoin=True).options(
+        joinedload(ProcessInstance.definition, innerjoin=True), joinedload(ProcessInstance.case)
+    )
+)
+
+
 def get_task(session, task_id, actor: Actor) -> HumanTask:
     """The task, if the actor may see it. Not visible is 404, so nobody learns a case exists."""
-    task = session.get(HumanTask, _task_id(task_id))
+    task = session.execute(_TASK_WITH_CONTEXT.where(HumanTask.id == _task_id(task_id))).scalar_one_or_none()
     if task is None or not can_see(actor, task):
         raise NotFound("no such task")
     audit.record_access(session, actor, object_type="HumanTask", object_id=task.id, instance=task.instance)
@@ -77,6 +86,7 @@ def require_acting(actor: Actor) -> None:
 def _visible_for_action(session, task_id, actor: Actor) -> HumanTask:
     task = get_task(session, task_id, actor)
     require_acting(actor)
+    keep_after_commit(session, task)  # the caller answers with it: no reload after the commit
     return task
 
 

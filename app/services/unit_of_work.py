@@ -23,7 +23,7 @@ def unit_of_work() -> Iterator[Session]:
     session = db.session
     try:
         yield session
-        session.commit()
+        _commit(session)
     except StaleDataError as exc:
         session.rollback()
         raise Conflict("someone else changed this case at the same time; reload and try again") from exc
@@ -35,6 +35,36 @@ def unit_of_work() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop(KEEP, None)
+
+
+KEEP = "uow_keep_after_commit"
+
+
+def keep_after_commit(session, obj) -> None:
+    """Keep `obj` readable after the commit without reloading it (it holds what was just written).
+
+    Everything else is expired at commit as usual, so a later unit of work reads fresh rows.
+    """
+    session.info.setdefault(KEEP, []).append(obj)
+
+
+def _commit(session) -> None:
+    keep = session.info.pop(KEEP, None)
+    if not keep:
+        session.commit()
+        return
+    real = session()  # the request's Session behind the scoped proxy
+    real.expire_on_commit = False
+    try:
+        real.commit()
+    finally:
+        real.expire_on_commit = True
+    kept = {id(obj) for obj in keep}
+    for obj in list(session.identity_map.values()):
+        if id(obj) not in kept:
+            session.expire(obj)
 
 
 def _is_lock_conflict(exc: OperationalError) -> bool:

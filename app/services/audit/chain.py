@@ -104,18 +104,29 @@ def append(session, events: list[AuditEvent]) -> None:
         return
     session.flush()
     head = AuditChainHead.__table__
-    locked = session.execute(update(head).where(head.c.id == HEAD_ID).values(seq=head.c.seq))
-    if locked.rowcount == 0:  # an emptied table (tests) or a database set up without the migration
+    # Lock the head row and read it in one round trip (a no-op UPDATE takes the row lock).
+    locked = session.execute(
+        update(head).where(head.c.id == HEAD_ID).values(seq=head.c.seq).returning(head.c.seq, head.c.hash)
+    ).one_or_none()
+    if locked is None:  # an emptied table (tests) or a database set up without the migration
         session.execute(insert(head).values(id=HEAD_ID, seq=0, hash=GENESIS))
-    seq, prev = session.execute(select(head.c.seq, head.c.hash).where(head.c.id == HEAD_ID)).one()
+        locked = (0, GENESIS)
+    seq, prev = locked
     for event in events:
         seq += 1
         event.seq = seq
         event.prev_hash = prev
         event.hash = prev = row_hash(event)
-        session.add(event)
-    session.flush()
+    # Append-only rows: one multi-row INSERT, not the ORM's unit of work.
+    session.execute(insert(AuditEvent.__table__), [_values(event) for event in events])
     session.execute(update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev))
+
+
+_AUDIT_COLUMNS = tuple((attr.key, attr.columns[0].key) for attr in AuditEvent.__mapper__.column_attrs)
+
+
+def _values(event: AuditEvent) -> dict:
+    return {column: getattr(event, key) for key, column in _AUDIT_COLUMNS}
 
 
 @dataclass

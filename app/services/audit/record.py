@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ...engine import clock
 from ...models import AuditEvent, Case, HumanTask
+from .. import history_log
 from ..actors import Actor
 from . import chain
 
@@ -83,7 +84,7 @@ def record(
         address=actor.address if actor else None,
         break_glass=is_break_glass(actor),
         case_id=case_id,
-        case_pseudonym=_pseudonym(session, case_id),
+        case_pseudonym=_pseudonym(session, case_id, instance),
         process_key=instance.process_key if instance is not None else None,
         instance_id=instance.id if instance is not None else None,
         object_type=object_type,
@@ -104,10 +105,14 @@ def is_break_glass(actor: Actor | None) -> bool:
     return bool(getattr(actor, "break_glass", False)) or (actor.purpose or "").lower() in BREAK_GLASS_PURPOSES
 
 
-def _pseudonym(session, case_id) -> str | None:
+def _pseudonym(session, case_id, instance=None) -> str | None:
     if case_id is None:
         return None
-    case = session.get(Case, case_id)
+    # Through the relationship first: loaded once and then held by the instance, whereas the
+    # session's identity map is weak and may have let the case go (a query per row).
+    case = instance.case if instance is not None and instance.case_id == case_id else None
+    if case is None:
+        case = session.get(Case, case_id)
     return case.pseudonym if case is not None else None
 
 
@@ -234,6 +239,7 @@ def _without_redundant_reads(rows: list[AuditEvent]) -> list[AuditEvent]:
 
 
 def _before_commit(session) -> None:
+    history_log.write_pending(session)  # first: the chain is the transaction's last write
     rows = session.info.pop(PENDING, None)
     if rows:
         chain.append(session, _without_redundant_reads(rows))
@@ -243,6 +249,7 @@ def _after_transaction_end(session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction: committed or rolled back
         session.info.pop(PENDING, None)
         session.info.pop(LAST_ACTOR, None)
+        history_log.discard(session)
 
 
 _installed = False

@@ -1,0 +1,38 @@
+"""The instance history is append-only: its rows skip the ORM's unit of work.
+
+`runs.history` queues each event on the session; `write_pending` inserts them in one
+multi-row INSERT at commit, after the ORM flush (the rows refer to instances) and before the
+audit chain is extended (`audit.record`'s commit hook calls it). A rolled back transaction
+drops its queue.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert
+
+from ..models import HistoryEvent
+
+PENDING = "history_pending"
+_COLUMNS = tuple(c.key for c in HistoryEvent.__table__.columns if c.key != "id")
+
+
+def add(session, event: HistoryEvent) -> None:
+    session.info.setdefault(PENDING, []).append(event)
+
+
+def pending(session) -> list[HistoryEvent]:
+    return session.info.get(PENDING, [])
+
+
+def write_pending(session) -> None:
+    events = session.info.pop(PENDING, None)
+    if not events:
+        return
+    session.flush()
+    session.execute(
+        insert(HistoryEvent.__table__), [{key: getattr(e, key) for key in _COLUMNS} for e in events]
+    )
+
+
+def discard(session) -> None:
+    session.info.pop(PENDING, None)
