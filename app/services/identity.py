@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..engine import clock
@@ -150,18 +149,6 @@ def actor_roles(stored: list[str] | None) -> frozenset[str]:
     return frozenset(EXTERNAL_SYSTEM if role == "system" else role for role in stored or [])
 
 
-# Loaded with the user in the same query: every request turns a user into an actor.
-_ACTOR_CONTEXT = (joinedload(User.organisation), joinedload(User.memberships).joinedload(Membership.group))
-
-
-def _user_where(condition) -> User | None:
-    return (
-        db.session.execute(select(User).options(*_ACTOR_CONTEXT).where(condition))
-        .unique()
-        .scalar_one_or_none()
-    )
-
-
 def actor_for(user: User, **context) -> Actor:
     groups = frozenset(m.group.key for m in user.memberships)
     blind = frozenset(m.group.key for m in user.memberships if not m.group.sees_case_data)
@@ -176,23 +163,60 @@ def actor_for(user: User, **context) -> Actor:
     )
 
 
+# Every request turns a credential into an actor: one query, plain rows (one per group), no
+# ORM objects to build.
+_ACTOR_COLUMNS = select(
+    User.username,
+    User.display_name,
+    User.roles,
+    User.active,
+    Organisation.key.label("organisation"),
+    Group.key.label("group"),
+    Group.sees_case_data,
+)
+
+
+def _actor_query(query):
+    return (
+        query.outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Group, Group.id == Membership.group_id)
+    )
+
+
+def _actor_from_rows(rows, **context) -> Actor | None:
+    if not rows or not rows[0].active:
+        return None
+    first = rows[0]
+    return Actor(
+        username=first.username,
+        groups=frozenset(r.group for r in rows if r.group is not None),
+        blind_groups=frozenset(r.group for r in rows if r.group is not None and not r.sees_case_data),
+        roles=actor_roles(first.roles),
+        organisation=first.organisation,
+        display_name=first.display_name,
+        **context,
+    )
+
+
+def _actor_where(condition, **context) -> Actor | None:
+    rows = db.session.execute(_actor_query(_ACTOR_COLUMNS.select_from(User)).where(condition)).all()
+    return _actor_from_rows(rows, **context)
+
+
 def authenticate_token(token: str, **context) -> Actor | None:
     """The actor behind a bearer token, or None if unknown, expired, revoked or inactive."""
     if not token:
         return None
-    row = (
-        db.session.execute(
-            select(ApiToken)
-            .options(joinedload(ApiToken.user).options(*_ACTOR_CONTEXT))
-            .where(ApiToken.token_hash == _hash_token(token))
+    query = _ACTOR_COLUMNS.add_columns(ApiToken.expires_at, ApiToken.revoked_at).select_from(ApiToken)
+    rows = db.session.execute(
+        _actor_query(query.join(User, User.id == ApiToken.user_id)).where(
+            ApiToken.token_hash == _hash_token(token)
         )
-        .unique()
-        .scalar_one_or_none()
-    )
-    now = clock.now()
-    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
+    ).all()
+    if not rows or rows[0].revoked_at is not None or rows[0].expires_at <= clock.now():
         return None
-    return actor_for(row.user, **context)
+    return _actor_from_rows(rows, **context)
 
 
 def authenticate_password(username: str, password: str, **context) -> Actor | None:
@@ -229,10 +253,7 @@ def actor_for_session(user_id: str | None, **context) -> Actor | None:
         key = uuid.UUID(str(user_id))
     except ValueError:
         return None
-    user = _user_where(User.id == key)
-    if user is None or not user.active:
-        return None
-    return actor_for(user, **context)
+    return _actor_where(User.id == key, **context)
 
 
 # -- OpenID Connect seam -----------------------------------------------------------------------------
@@ -301,7 +322,4 @@ def link_external_subject(username: str, subject: str) -> User:
 
 def load_actor(username: str, **context) -> Actor | None:
     """The actor of a logged-in web session, re-read each request so revoked rights take effect."""
-    user = _user_where(User.username == username)
-    if user is None or not user.active:
-        return None
-    return actor_for(user, **context)
+    return _actor_where(User.username == username, **context)
