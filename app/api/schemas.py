@@ -101,6 +101,16 @@ class TaskSummarySchema(TaskSchema):
     caseData = fields.Boolean(attribute="case_data")
 
 
+class CompletedTaskSchema(TaskSummarySchema):
+    """A completed task, with the tasks its completion opened that the caller may see."""
+
+    nextTasks = fields.List(
+        fields.Nested(TaskSummarySchema),
+        attribute="next_tasks",
+        metadata={"description": "open tasks of the same instance created by this completion"},
+    )
+
+
 class TaskPageSchema(Schema):
     items = fields.List(fields.Nested(TaskSummarySchema))
     total = fields.Integer()

@@ -13,6 +13,7 @@ from .schemas import (
     AssignSchema,
     CommentListSchema,
     CommentSchema,
+    CompletedTaskSchema,
     CompleteTaskSchema,
     DraftSchema,
     NewCommentSchema,
@@ -107,11 +108,18 @@ class Assign(MethodView):
 @blp.route("/<uuid:task_id>/complete")
 class Complete(MethodView):
     @blp.arguments(CompleteTaskSchema)
-    @blp.response(200, TaskSummarySchema)
+    @blp.response(200, CompletedTaskSchema)
     @problems(blp, 403, 404, 409, 422, body=True)
     def post(self, body, task_id):
-        """Complete with form data, validated against the task's form (422 lists failing fields)."""
-        return _summary(service.complete(task_id, body["data"], actor=current_actor()))
+        """Complete with form data, validated against the task's form (422 lists failing fields).
+
+        `nextTasks` lists the tasks this completion opened in the same pathway that the caller
+        may see, so a client can go on without searching the inbox.
+        """
+        actor = current_actor()
+        task = service.complete(task_id, body["data"], actor=actor)
+        mine = [t for t in task.next_tasks if service.can_see(actor, t)]
+        return {**_summary(task), "next_tasks": [_summary(t) for t in mine]}
 
 
 @blp.route("/<uuid:task_id>/draft")

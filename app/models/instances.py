@@ -107,6 +107,10 @@ class HumanTask(db.Model):
         cascade="all, delete-orphan", back_populates="task"
     )
 
+    # Not stored: after a completion, the tasks it opened in the same instance (set by
+    # `services.tasks.complete`), so the caller can go straight on to the next step.
+    next_tasks = ()
+
 
 class TaskCandidate(db.Model):
     """One candidate group or user of a task: indexed so 'my groups' inbox queries stay fast."""

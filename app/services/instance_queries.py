@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import case, exists, false, func, or_, select, true
+from sqlalchemy.orm import scoped_session
 
 from ..engine import EngineError
 from ..models import Case, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate
@@ -35,7 +36,7 @@ _LANES: dict[uuid.UUID, frozenset[str]] = {}
 def _lane_definitions(session, groups: frozenset[str]) -> list:
     if not groups:
         return []
-    ids = session.execute(select(ProcessDefinition.id)).scalars().all()
+    ids = _definition_ids(session)
     missing = [id_ for id_ in ids if id_ not in _LANES]
     if missing:
         for id_, meta in session.execute(
@@ -43,6 +44,17 @@ def _lane_definitions(session, groups: frozenset[str]) -> list:
         ):
             _LANES[id_] = frozenset(meta.get("lanes") or [])
     return [id_ for id_ in ids if _LANES[id_] & groups]
+
+
+def _definition_ids(session) -> list:
+    """All definition ids, read once per transaction (one answer asks for them twice)."""
+    real = session() if isinstance(session, scoped_session) else session
+    cached = session.info.get("definition_ids")
+    if cached is not None and cached[0] is not None and cached[0] is real.get_transaction():
+        return cached[1]
+    ids = session.execute(select(ProcessDefinition.id)).scalars().all()
+    session.info["definition_ids"] = (real.get_transaction(), ids)  # the query began it
+    return ids
 
 
 def _involved(session, actor: Actor, groups: frozenset[str], *, via_assignee: bool):

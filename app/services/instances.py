@@ -13,8 +13,8 @@ from . import audit, deliveries
 from .actors import Actor
 from .cases import resolve_case
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessFailure
-from .runs import history, load_run, save_run
-from .unit_of_work import unit_of_work
+from .runs import history, load_run, opened_tasks, save_run
+from .unit_of_work import keep_after_commit, unit_of_work
 
 
 def latest_definition(session, key: str) -> ProcessDefinition:
@@ -58,10 +58,12 @@ def start_instance(
             raise Forbidden(f"your groups may not start '{process_key}'")
         case = resolve_case(session, subject, case_id)
         instance, outgoing = _create(session, definition, case, actor, business_key, variables or {})
-        instance_id = instance.id
         message_ids = [m.id for m in outgoing]
+        # The caller answers with the new instance: keep what it reads, no reload after commit.
+        for obj in (instance, definition, case, *opened_tasks(session, instance)):
+            keep_after_commit(session, obj)
     deliveries.deliver_now(message_ids)
-    return _reload(instance_id)
+    return instance
 
 
 @dataclass(frozen=True)

@@ -144,20 +144,26 @@ def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime) 
         )
 
 
+def opened_tasks(session, instance: ProcessInstance) -> list[HumanTask]:
+    """The inbox rows this transaction opened for the instance (not written yet)."""
+    rows = [row for row in session.new if isinstance(row, HumanTask) and row.instance_id == instance.id]
+    return sorted(rows, key=lambda row: (row.created_at, row.name))
+
+
 def _stored(session, instance, model, status: str) -> list:
     """The instance's rows of `model` with `status`, as this transaction has them.
 
     Read without flushing first, so the step's inserts go to the database together in one
     flush at commit: rows changed in memory are judged by their in-memory status, and rows
-    added earlier in this transaction are taken from the session. A new instance has no
-    stored rows, so it costs no query.
+    added earlier in this transaction are taken from the session. A new instance (pending, or
+    whose engine state was never saved) has no stored rows, so it costs no query.
     """
     found = [
         row
         for row in session.new
         if isinstance(row, model) and row.instance_id == instance.id and row.status == status
     ]
-    if not inspect(instance).pending:
+    if instance.state and not inspect(instance).pending:
         with session.no_autoflush:
             stored = session.execute(
                 select(model).where(model.instance_id == instance.id, model.status == status)

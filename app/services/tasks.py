@@ -15,7 +15,7 @@ from . import audit, deliveries, task_queries
 from .actors import Actor
 from .deployments import form_schema
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessFailure
-from .runs import history, load_run, save_run
+from .runs import history, load_run, opened_tasks, save_run
 from .unit_of_work import keep_after_commit, unit_of_work
 
 ACTING_ROLES = ("professional", "admin", "system")
@@ -246,5 +246,8 @@ def complete(task_id, data: dict, *, actor: Actor) -> HumanTask:
         )
         outgoing = save_run(session, instance, run, actor)
         message_ids = [m.id for m in outgoing]
+        task.next_tasks = opened_tasks(session, instance)
+        for opened in task.next_tasks:
+            keep_after_commit(session, opened)
     deliveries.deliver_now(message_ids)
     return task

@@ -21,6 +21,9 @@ def unit_of_work() -> Iterator[Session]:
     `Conflict`: the caller may reload and retry; nothing was overwritten.
     """
     session = db.session
+    # Objects kept readable by an earlier unit of work are re-read from here on, like the rest.
+    for obj in session.info.pop(KEPT, ()):
+        session.expire(obj)
     try:
         yield session
         _commit(session)
@@ -40,6 +43,7 @@ def unit_of_work() -> Iterator[Session]:
 
 
 KEEP = "uow_keep_after_commit"
+KEPT = "uow_kept"
 
 
 def keep_after_commit(session, obj) -> None:
@@ -62,9 +66,10 @@ def _commit(session) -> None:
     finally:
         real.expire_on_commit = True
     kept = {id(obj) for obj in keep}
-    for obj in list(session.identity_map.values()):
+    for obj in list(real.identity_map.values()):
         if id(obj) not in kept:
-            session.expire(obj)
+            real.expire(obj)
+    real.info[KEPT] = keep
 
 
 def _is_lock_conflict(exc: OperationalError) -> bool:
