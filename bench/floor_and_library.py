@@ -27,51 +27,61 @@ from bench.tables import print_table  # noqa: E402
 PG_URL = os.environ.get("ZORGPAD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+FLOOR_TABLES = (
+    "CREATE TABLE IF NOT EXISTS bench_instance (id uuid PRIMARY KEY, state json, version int)",
+    "CREATE TABLE IF NOT EXISTS bench_task (id uuid PRIMARY KEY, instance_id uuid, status text,"
+    " assignee text, due_at timestamptz, created_at timestamptz)",
+    "CREATE TABLE IF NOT EXISTS bench_audit (id bigserial PRIMARY KEY, at timestamptz, actor text,"
+    " action text, object text, details jsonb, hash text)",
+)
+
+
+def floor_state() -> str:
+    """An engine state document of realistic size (~3 KB)."""
+    return json.dumps({"tasks": {str(uuid.uuid4()): {"state": 64, "data": {"x": i}} for i in range(40)}})
+
+
+def new_floor_instance(conn, state: str) -> tuple[uuid.UUID, uuid.UUID]:
+    instance, task = uuid.uuid4(), uuid.uuid4()
+    conn.execute("INSERT INTO bench_instance VALUES (%s, %s, 1)", (instance, state))
+    conn.execute("INSERT INTO bench_task VALUES (%s, %s, 'open', NULL, now(), now())", (task, instance))
+    conn.commit()
+    return instance, task
+
+
+def floor_completion(conn, state: str, instance, task, version: int) -> uuid.UUID:
+    """One completion's writes in one transaction; returns the next task's id."""
+    with conn.transaction():
+        cur = conn.execute(
+            "UPDATE bench_instance SET state = %s, version = version + 1 WHERE id = %s AND version = %s",
+            (state, instance, version),
+        )
+        assert cur.rowcount == 1
+        conn.execute("UPDATE bench_task SET status = 'completed', assignee = 'anna' WHERE id = %s", (task,))
+        task = uuid.uuid4()
+        conn.execute("INSERT INTO bench_task VALUES (%s, %s, 'open', NULL, now(), now())", (task, instance))
+        for action in ("task.completed", "task.created"):
+            conn.execute(
+                "INSERT INTO bench_audit (at, actor, action, object, details, hash)"
+                " VALUES (now(), 'anna', %s, %s, '{}', md5(random()::text))",
+                (action, str(task)),
+            )
+    return task
+
+
 def floor(n: int) -> list[float]:
     import psycopg
 
-    state = json.dumps({"tasks": {str(uuid.uuid4()): {"state": 64, "data": {"x": i}} for i in range(40)}})
+    state = floor_state()
     with psycopg.connect(PG_URL, autocommit=False) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_instance, bench_task, bench_audit")
-        conn.execute("CREATE TABLE bench_instance (id uuid PRIMARY KEY, state json, version int)")
-        conn.execute(
-            "CREATE TABLE bench_task (id uuid PRIMARY KEY, instance_id uuid, status text,"
-            " assignee text, due_at timestamptz, created_at timestamptz)"
-        )
-        conn.execute(
-            "CREATE TABLE bench_audit (id bigserial PRIMARY KEY, at timestamptz, actor text,"
-            " action text, object text, details jsonb, hash text)"
-        )
-        instance = uuid.uuid4()
-        task = uuid.uuid4()
-        conn.execute("INSERT INTO bench_instance VALUES (%s, %s, 1)", (instance, state))
-        conn.execute("INSERT INTO bench_task VALUES (%s, %s, 'open', NULL, now(), now())", (instance, task))
-        conn.commit()
+        for statement in FLOOR_TABLES:
+            conn.execute(statement)
+        instance, task = new_floor_instance(conn, state)
         samples = []
         for version in range(1, n + 1):
             started = time.perf_counter()
-            with conn.transaction():
-                cur = conn.execute(
-                    "UPDATE bench_instance SET state = %s, version = version + 1"
-                    " WHERE id = %s AND version = %s",
-                    (state, instance, version),
-                )
-                assert cur.rowcount == 1
-                conn.execute(
-                    "UPDATE bench_task SET status = 'completed', assignee = 'anna' WHERE id = %s",
-                    (task,),
-                )
-                task = uuid.uuid4()
-                conn.execute(
-                    "INSERT INTO bench_task VALUES (%s, %s, 'open', NULL, now(), now())",
-                    (task, instance),
-                )
-                for action in ("task.completed", "task.created"):
-                    conn.execute(
-                        "INSERT INTO bench_audit (at, actor, action, object, details, hash)"
-                        " VALUES (now(), 'anna', %s, %s, '{}', md5(random()::text))",
-                        (action, str(task)),
-                    )
+            task = floor_completion(conn, state, instance, task, version)
             samples.append(time.perf_counter() - started)
         conn.execute("DROP TABLE bench_instance, bench_task, bench_audit")
         conn.commit()

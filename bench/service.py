@@ -6,12 +6,18 @@ starts gunicorn (2 workers x 4 threads, log level WARNING) on a free port and me
 keep-alive http.client connections, as user "ruben" (both lanes) with a Bearer token:
 
   (a) one task completion: POST /api/v1/tasks/<id>/complete (task A of pre-started instances);
-  (b) one whole instance, sequentially: start, list my tasks (find A), complete A,
-      list my tasks (find B), complete B -- five requests;
-  (c) the same with 8 concurrent clients (threads, one connection each).
+  (b) one whole instance, sequentially: start (its answer names task A), complete A (its
+      answer names task B in `nextTasks`), complete B -- three requests, as a client of the
+      API works through a pathway;
+  (b') the same, finding each task through the inbox instead: start, list my tasks, complete
+      A, list my tasks, complete B -- five requests (for reference);
+  (c) (b) with 8 concurrent clients (threads, one connection each).
 
 Ratios are against the floor (bench/floor_and_library.py: one completion as a bare psycopg
-transaction) measured in the same run on the same PostgreSQL.
+transaction) measured in the same run on the same PostgreSQL. A second baseline, the floor
+over HTTP (bench/floor_wsgi.py: the same transaction behind a bare WSGI app under the same
+gunicorn settings), shows what HTTP and Python cost before any framework, ORM, engine,
+authentication or audit log.
 
     python bench/service.py [--n 200] [--instances 150] [--clients 8]
 """
@@ -100,6 +106,11 @@ class Client:
         return self.call("POST", f"/api/v1/tasks/{task_id}/complete", {"data": {"naam": "Mw. Bench"}})
 
     def whole_instance(self, key: str) -> None:
+        [task_a] = self.start(key)["activeTasks"]
+        [task_b] = self.complete(task_a["id"])["nextTasks"]
+        self.complete(task_b["id"])
+
+    def whole_instance_via_inbox(self, key: str) -> None:
         self.start(key)
         self.complete(self.my_task(key, "task_a"))
         self.complete(self.my_task(key, "task_b"))
@@ -108,28 +119,55 @@ class Client:
         self.conn.close()
 
 
-def start_gunicorn(url: str, port: int, log_path: Path) -> subprocess.Popen:
+GUNICORN_SETTINGS = ("--workers", "2", "--threads", "4", "--log-level", "warning")
+
+
+def start_gunicorn(url: str, port: int, log_path: Path, app: str = "app:create_app()") -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZORGPAD_")}
     env.update({
         "ZORGPAD_DATABASE_URL": url,
+        "ZORGPAD_BENCH_FLOOR_PG": url.replace("postgresql+psycopg://", "postgresql://"),
         "ZORGPAD_LOG_LEVEL": "WARNING",
         "ZORGPAD_SECRET_KEY": "bench-secret",
         "PYTHONUNBUFFERED": "1",
     })
     log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the server
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],
+        [sys.executable, "-m", "gunicorn", *GUNICORN_SETTINGS, "--bind", f"127.0.0.1:{port}", app],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 
 
-def wait_ready(port: int, timeout: float = 60) -> None:
+def http_floor(url: str, n: int, log_path: Path) -> list[float]:
+    """The floor's transaction behind a bare WSGI app under the same gunicorn settings."""
+    port = free_port()
+    server = start_gunicorn(url, port, log_path, app="bench.floor_wsgi:app")
+    try:
+        wait_ready(port, path="/")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        samples = []
+        for i in range(n + 20):
+            started = time.perf_counter()
+            body = b'{"data": {"naam": "x"}}'
+            conn.request("POST", "/complete", body, {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"floor over HTTP answered {response.status}")
+            if i >= 20:  # after warming both workers' connections
+                samples.append(time.perf_counter() - started)
+        conn.close()
+        return samples
+    finally:
+        stop(server)
+
+
+def wait_ready(port: int, timeout: float = 60, path: str = "/readyz") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/readyz")
+            conn.request("GET", path)
             if conn.getresponse().status == 200:
                 conn.close()
                 return
@@ -169,6 +207,12 @@ def measure(port: int, token: str, n: int, instances: int, clients: int) -> dict
         client.whole_instance(f"s-{i}")
         sequential.append(time.perf_counter() - started)
     sequential_wall = time.perf_counter() - t0
+    # (b') whole instances finding each task through the inbox (reference).
+    via_inbox = []
+    for i in range(max(1, instances // 2)):
+        started = time.perf_counter()
+        client.whole_instance_via_inbox(f"v-{i}")
+        via_inbox.append(time.perf_counter() - started)
     client.close()
     # (c) whole instances, `clients` concurrent clients, `instances` each... split evenly.
     per_client = max(1, instances // clients) * 2
@@ -207,6 +251,7 @@ def measure(port: int, token: str, n: int, instances: int, clients: int) -> dict
         "completions": completions,
         "sequential": sequential,
         "sequential_rate": instances / sequential_wall,
+        "via_inbox": via_inbox,
         "concurrent": concurrent,
         "concurrent_rate": len(concurrent) / concurrent_wall,
     }
@@ -237,14 +282,17 @@ def main() -> None:
             floor_after = floor_bench.floor(args.n)
         finally:
             stop(server)
+        floor_http = http_floor(url, args.n, log_path)
     floor_samples = floor_before + floor_after
     floor_name = "floor: one completion (psycopg, 1 tx)"
     print_table(
         "service over HTTP (gunicorn 2x4, PostgreSQL, auth + audit on); ratio vs the floor",
         [
             (floor_name, floor_samples),
+            ("floor over HTTP (bare WSGI, same gunicorn)", floor_http),
             ("service: POST /tasks/<id>/complete", result["completions"]),
-            ("service: whole instance, sequential (5 req)", result["sequential"]),
+            ("service: whole instance, sequential (3 req)", result["sequential"]),
+            ("service: whole instance via inbox (5 req)", result["via_inbox"]),
             (f"service: whole instance, {args.clients} clients (latency)", result["concurrent"]),
         ],
         baseline=floor_name,
@@ -257,6 +305,8 @@ def main() -> None:
     print("-" * 86)
     print(f"{'completion median <= 3x floor median':<58} | {completion_ratio:13.2f}x | "
           f"{verdict(completion_ratio <= COMPLETION_TARGET)}")
+    http_ratio = summary(result["completions"])[0] / summary(floor_http)[0]
+    print(f"{'  ... completion median / floor-over-HTTP median':<58} | {http_ratio:13.2f}x | -")
     print(f"{'whole instances/s, sequential client >= 40':<58} | {seq:12.1f}/s | "
           f"{verdict(seq >= INSTANCES_TARGET)}")
     print(f"{'  ... as a ratio to floor transactions/s':<58} | {seq / floor_rate:13.3f}x | -")
