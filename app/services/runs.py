@@ -183,8 +183,9 @@ def _safe(fn, *args, what: str, element: str):
 
 def _sync_timers(session, instance, run: ProcessRun, now: datetime) -> None:
     waiting = {view.id: view for view in run.timers()}
-    # No pending timer row can exist without a next due time on the instance: skip the query.
-    had_timers = instance.next_timer_at is not None
+    # A pathway without timer events, and no timer due on the instance (a migrated one may
+    # still have some), has no pending timer rows: skip the query.
+    had_timers = instance.next_timer_at is not None or bool(instance.definition.meta.get("timers"))
     pending = {row.id: row for row in _stored(session, instance, Timer, "pending")} if had_timers else {}
     for timer_id, row in pending.items():
         view = waiting.get(timer_id)
