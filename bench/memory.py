@@ -1,12 +1,11 @@
 """A gunicorn worker's resident memory before and after N requests (target: no growth beyond noise).
 
 Same set-up as bench/service.py (throw-away PostgreSQL, gunicorn 2 workers x 4 threads, auth
-and audit on). Warms up with 200 requests, reads VmRSS of both workers from /proc, sends N
-more requests (a mix: whole two-task instances = 5 requests each, plus inbox pages), reads
-VmRSS again. The issue asks for 50,000 requests; the default here is 5,000 to fit a short run
-(`--requests 50000` for the full one).
+and audit on). Warms up with 1,000 requests, reads VmRSS of both workers from /proc, sends N
+more requests (a mix: whole two-task instances = 3 requests each, plus an inbox page), and
+reads VmRSS at every tenth of the way, so a slow leak shows as a trend, not one number.
 
-    python bench/memory.py [--requests 5000]
+    python bench/memory.py [--requests 50000]
 """
 
 from __future__ import annotations
@@ -49,13 +48,13 @@ def drive(client: Client, requests: int, tag: str) -> None:
     while sent < requests:
         client.whole_instance(f"{tag}-{i}")
         client.call("GET", "/api/v1/tasks?perPage=50")
-        sent += 6
+        sent += 4
         i += 1
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=50_000)
     args = parser.parse_args()
     with throwaway_database() as url:
         token = prepare(url)
@@ -64,15 +63,24 @@ def main() -> None:
         try:
             wait_ready(port)
             client = Client(port, token)
-            drive(client, 200, "warm")
+            drive(client, 1000, "warm")
             workers = children(server.pid)
             before = {pid: rss_kib(pid) for pid in workers}
-            drive(client, args.requests, "run")
+            trend = []
+            step = max(4, args.requests // 10)
+            for k in range(0, args.requests, step):
+                drive(client, min(step, args.requests - k), f"run{k}")
+                trend.append((k + step, sum(rss_kib(pid) for pid in workers) / 1024))
             after = {pid: rss_kib(pid) for pid in workers}
             client.close()
         finally:
             stop(server)
-    print(f"\nmemory: gunicorn worker RSS before/after {args.requests:,} requests (after 200 warm-up)")
+    print(f"\nmemory: both workers' RSS while serving {args.requests:,} requests (after 1,000 warm-up)")
+    print(f"{'requests':>10} | {'RSS MiB':>8}")
+    print(f"{0:>10,} | {sum(before.values()) / 1024:8.1f}")
+    for sent, mib in trend:
+        print(f"{min(sent, args.requests):>10,} | {mib:8.1f}")
+    print(f"\nmemory: gunicorn worker RSS before/after {args.requests:,} requests")
     print(f"{'worker pid':>10} | {'before MiB':>10} | {'after MiB':>9} | {'growth MiB':>10} | ratio")
     print("-" * 62)
     worst = 0.0

@@ -143,6 +143,9 @@ class Timer(db.Model):
     status: Mapped[str] = mapped_column(String(20))  # pending | fired | cancelled
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Declared so the unit of work inserts a new instance before its timer rows.
+    instance: Mapped[ProcessInstance] = relationship()
+
 
 class HistoryEvent(db.Model):
     """What happened in an instance, in order: the pathway timeline and the process-mining log."""

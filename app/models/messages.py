@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import JsonDoc, UTCDateTime
@@ -26,6 +26,10 @@ class Message(db.Model):
     status: Mapped[str] = mapped_column(String(20))  # queued | delivered | unmatched
     source_instance_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("process_instances.id"))
     target_instance_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("process_instances.id"))
+    # Declared so the unit of work inserts a new instance before the message rows naming it
+    # (instances are written at commit, not flushed early).
+    source_instance = relationship("ProcessInstance", foreign_keys=[source_instance_id])
+    target_instance = relationship("ProcessInstance", foreign_keys=[target_instance_id])
     sent_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

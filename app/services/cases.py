@@ -31,13 +31,13 @@ def resolve_case(session, subject: dict | None, case_id: str | uuid.UUID | None)
         if case is not None:
             return case
     case = Case(
+        id=uuid.uuid4(),  # known now: the case is inserted with the rest at commit
         pseudonym=pseudonym or new_pseudonym(),
         display_name=subject.get("displayName") or subject.get("display_name") or "(onbekend)",
         network=subject.get("network"),
         created_at=clock.now(),
     )
     session.add(case)
-    session.flush()
     return case
 
 

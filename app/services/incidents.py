@@ -78,7 +78,7 @@ def record_start_incident(message_id: uuid.UUID, definition, error: EngineError)
             return False  # another worker dealt with it
         from .deliveries import case_for_start
 
-        case_id = case_for_start(session, message).id
+        case = case_for_start(session, message)
         run = ProcessRun.start(definition.content_hash, lambda: definition.spec, {})
         try:
             run.run()
@@ -86,7 +86,7 @@ def record_start_incident(message_id: uuid.UUID, definition, error: EngineError)
             run = ProcessRun.start(definition.content_hash, lambda: definition.spec, {})
         from .instances import add_instance
 
-        instance = add_instance(session, definition, case_id, SYSTEM, None, message, clock.now())
+        instance = add_instance(session, definition, case, SYSTEM, None, message, clock.now())
         save_run(session, instance, run, SYSTEM)
         _park(session, instance, error, "message start", message_id)
     log.warning("incident starting %s by message %s: %s", definition.key, message_id, error.message)

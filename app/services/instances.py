@@ -89,18 +89,22 @@ def _create(session, definition, case, actor, business_key, variables, message=N
         raise ProcessFailure(
             f"'{definition.key}' could not start: {exc.message}", error=exc.as_dict()
         ) from exc
-    instance = add_instance(session, definition, case.id, actor, business_key, message, now)
+    instance = add_instance(session, definition, case, actor, business_key, message, now)
     outgoing = save_run(session, instance, run, actor)
     return instance, outgoing
 
 
-def add_instance(session, definition, case_id, actor: Actor, business_key, message, now) -> ProcessInstance:
-    """A new running instance row with its `instance_started` history, in the caller's unit."""
+def add_instance(session, definition, case, actor: Actor, business_key, message, now) -> ProcessInstance:
+    """A new running instance row with its `instance_started` history, in the caller's unit.
+
+    Not flushed here: the instance is inserted with its first engine state at commit, in one
+    statement (history rows go in after the ORM's writes, so they never miss their instance).
+    """
     instance = ProcessInstance(
         id=uuid.uuid4(),
         definition_id=definition.id,
         process_key=definition.key,
-        case_id=case_id,
+        case_id=case.id,
         business_key=business_key,
         status="running",
         state={},
@@ -108,8 +112,8 @@ def add_instance(session, definition, case_id, actor: Actor, business_key, messa
         started_at=now,
     )
     instance.definition = definition
+    instance.case = case
     session.add(instance)
-    session.flush()
     history(
         session,
         instance,
