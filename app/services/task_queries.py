@@ -283,11 +283,15 @@ def _ordering(keys: list) -> list:
     return [asc(expr) if ascending else desc(expr) for expr, ascending in keys]
 
 
-def _branch_select(f: TaskFilter, b: _Branch, where: tuple[list, list], keys: list, limit: int):
-    """The first `limit` distinct task ids of one branch, in the order of `keys`."""
+def _branch_select(f: TaskFilter, b: _Branch, where: tuple[list, list], walk: list, limit: int):
+    """The first `limit` distinct tasks of one branch in the order `walk`: (id, k0, k1...).
+
+    k0... are the page's sort keys (without the id) read from the branch's own columns, so the
+    union can be ordered and cut to the page without touching `human_tasks`.
+    """
     own, on_task = where
-    columns = [b.id.label("id"), *(expr.label(f"k{n}") for n, (expr, _) in enumerate(keys[:-1]))]
-    query = select(*columns)
+    page_keys = _sort_keys(f, b.due, b.id)[:-1]
+    query = select(b.id.label("id"), *(expr.label(f"k{n}") for n, (expr, _) in enumerate(page_keys)))
     if b.candidates is None:
         query = query.select_from(HumanTask)
     else:
@@ -300,13 +304,21 @@ def _branch_select(f: TaskFilter, b: _Branch, where: tuple[list, list], keys: li
         query = query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
     if f.subject:
         query = query.outerjoin(Case, Case.id == HumanTask.case_id)
-    return query.where(*own, *on_task).order_by(*_ordering(keys)).limit(limit)
+    return query.where(*own, *on_task).order_by(*_ordering(walk)).limit(limit)
 
 
-def _union_of_ids(selects: list):
-    # Each branch as its own subquery: SQLite allows no ORDER BY/LIMIT in a bare UNION member.
-    members = [select(sub.c.id) for sub in (s.subquery() for s in selects)]
-    return members[0] if len(members) == 1 else union_all(*members)
+def _page_order(f: TaskFilter, rows) -> list:
+    """The page order over a subquery of (id, k0, k1...) rows from `_branch_select`."""
+    directions = [ascending for _, ascending in _sort_keys(f, HumanTask.due_at, HumanTask.id)]
+    columns = [rows.c[f"k{n}"] for n in range(len(directions) - 1)] + [rows.c.id]
+    return _ordering(list(zip(columns, directions, strict=True)))
+
+
+def _union(selects: list):
+    """The branches' rows as one subquery (id, k0...); each branch its own subquery, since
+    SQLite allows no ORDER BY/LIMIT in a bare UNION member."""
+    members = [select(sub) for sub in (s.subquery() for s in selects)]
+    return (members[0] if len(members) == 1 else union_all(*members)).subquery("branches")
 
 
 def _count(actor: Actor, f: TaskFilter, branches: list[_Branch]) -> tuple[int, bool]:
@@ -316,10 +328,9 @@ def _count(actor: Actor, f: TaskFilter, branches: list[_Branch]) -> tuple[int, b
     by_due = dataclasses.replace(f, sort_by="due", sort_order="asc")
     selects = []
     for b in branches:
-        keys = _sort_keys(by_due, b.due, b.id) if f.status == "open" else [(b.id, True)]
-        selects.append(_branch_select(by_due, b, _conditions(actor, f, b), keys, COUNT_CAP + 1))
-    ids = _union_of_ids(selects).subquery()
-    found = db.session.execute(select(func.count(distinct(ids.c.id)))).scalar_one()
+        walk = _sort_keys(by_due, b.due, b.id) if f.status == "open" else [(b.id, True)]
+        selects.append(_branch_select(by_due, b, _conditions(actor, f, b), walk, COUNT_CAP + 1))
+    found = db.session.execute(select(func.count(distinct(_union(selects).c.id)))).scalar_one()
     return min(found, COUNT_CAP), found > COUNT_CAP
 
 
@@ -333,18 +344,21 @@ def search(actor: Actor, f: TaskFilter) -> SearchResult:
     selects = []
     for b in branches:
         own, on_task = _conditions(actor, rest, b)
-        for part, keys in _walks(f, b, cursor):
+        for part, walk in _walks(f, b, cursor):
             # One row more than the page: whether a next page exists, without another query.
-            selects.append(_branch_select(rest, b, (own + part, on_task), keys, offset + per_page + 1))
+            selects.append(_branch_select(rest, b, (own + part, on_task), walk, offset + per_page + 1))
+    found = _union(selects)
+    # The page's ids, ordered and cut on the branches' own key columns (a task found by two
+    # branches has the same keys in both); only these rows are then read with their case.
+    ids = select(found).distinct().order_by(*_page_order(f, found)).limit(per_page + 1).offset(offset)
+    ids = ids.subquery("page")
     sees_case = case((case_visible_to(actor), true()), else_=false()).label("sees_case")
     page_query = (
         select(HumanTask, Case.pseudonym, Case.display_name, ProcessInstance.business_key, sees_case)
+        .join(ids, ids.c.id == HumanTask.id)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .outerjoin(Case, Case.id == HumanTask.case_id)
-        .where(HumanTask.id.in_(_union_of_ids(selects)))
-        .order_by(*_ordering(_sort_keys(f, HumanTask.due_at, HumanTask.id)))
-        .limit(per_page + 1)
-        .offset(offset)
+        .order_by(*_page_order(f, ids))
     )
     rows = db.session.execute(page_query).all()
     next_cursor = _cursor_of(f, rows[per_page - 1][0]) if len(rows) > per_page else None
@@ -433,9 +447,12 @@ def _walks(f: TaskFilter, b: _Branch, cursor: _Cursor | None) -> list[tuple[list
             literal(False), _bound(b.due, cursor.value), last_id
         )
         return [([later], keys)]
-    # Both walks order by (due, id) descending: the index order backwards (due is NULL in the
-    # undated walk, so that is by id).
+    # Both walks read the index backwards. `undated` is constant within each walk; PostgreSQL
+    # needs it in the ORDER BY too (else its DISTINCT hashes and sorts the whole branch),
+    # SQLite must not have it there (else it sorts; its DISTINCT streams either way).
     backwards = [(b.due, False), (b.id, False)]
+    if db.session.get_bind().dialect.name == "postgresql":
+        backwards.insert(0, (b.due.is_(None), False))
     dated = [b.due.is_(None).is_(false())]
     if not cursor:
         return [(dated, backwards), (undated, backwards)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 import uuid
 from datetime import timedelta
 
@@ -227,8 +228,9 @@ def _statements_of(db, call) -> list[tuple[str, object]]:
 @pytest.mark.parametrize("second_page", [False, True], ids=["first", "after"])
 def test_page_query_walks_the_branch_indexes_in_order(tasks, order, second_page):
     """Each branch of the page reads its partial index in page order: no sort of a whole branch."""
-    after = search(ME, TaskFilter(per_page=5, sort_order=order)).next_cursor if second_page else None
-    sent = _statements_of(tasks, lambda: search(ME, TaskFilter(per_page=5, sort_order=order, after=after)))
+    f = {"per_page": 5, "sort_order": order}
+    after = search(ME, TaskFilter(**f)).next_cursor if second_page else None
+    sent = _statements_of(tasks, lambda: search(ME, TaskFilter(**f, after=after)))
     tasks.session.rollback()
     [(page, parameters)] = [(s, p) for s, p in sent if "sees_case" in s]
     raw = tasks.engine.raw_connection()
@@ -239,20 +241,33 @@ def test_page_query_walks_the_branch_indexes_in_order(tasks, order, second_page)
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute("EXPLAIN " + page, parameters)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            sort_marker = "Sort  (cost"  # a Sort node, not its "Sort Key" line
+            plan = [row[0] for row in cursor.fetchall()]
+            # The branches are the children of the (Merge) Append; a Sort below it sorts a
+            # branch. Sorting what the branches found (above the Append) is cheap and fine.
+            [append] = [line for line in plan if re.match(r"\s*(->\s*)?(Merge )?Append", line)]
+            depth = len(append) - len(append.lstrip(" ->"))
+            branch_sorts = [
+                line for line in plan
+                if "Sort  (" in line and len(line) - len(line.lstrip(" ->")) > depth
+            ]
         else:
             cursor.execute("EXPLAIN QUERY PLAN " + page, parameters)
-            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
-            sort_marker = "TEMP B-TREE FOR ORDER BY"
+            plan = [str(row[-1]) for row in cursor.fetchall()]
+            # In SQLite's plan each branch is a CO-ROUTINE anon_N ... SCAN anon_N block. (A temp
+            # b-tree FOR DISTINCT there is fine: it streams, remembering the ids it has passed.)
+            inside, branch_sorts = False, []
+            for line in plan:
+                inside = line.startswith("CO-ROUTINE anon_") or (inside and not line.startswith("SCAN anon_"))
+                if inside and "TEMP B-TREE FOR ORDER BY" in line:
+                    branch_sorts.append(line)
         raw.rollback()
     finally:
         raw.close()
+    text_plan = "\n".join(plan)
     for index in ("ix_task_candidates_open_group_due", "ix_task_candidates_open_user_due",
                   "ix_human_tasks_open_assignee_due"):
-        assert index in plan, plan
-    # The one sort is the outer one, over the few ids the branches found.
-    assert plan.count(sort_marker) == 1, plan
+        assert index in text_plan, text_plan
+    assert not branch_sorts, text_plan
 
 
 def _cursor(*values) -> str:
