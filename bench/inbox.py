@@ -72,15 +72,17 @@ WITH n AS (
 SELECT count(*) FROM tasks
 """
 
-# Candidate rows carry their task's status and due date, as the service's mirror keeps them.
+# Candidate rows carry their task's status, due date and assignee, as the service's mirror
+# keeps them.
 CANDIDATES_SQL = """
-INSERT INTO task_candidates (task_id, group_name, user_name, task_status, due_at)
-SELECT t.id, t.lane, NULL, t.status, t.due_at FROM human_tasks t WHERE t.version = 1
+INSERT INTO task_candidates (task_id, group_name, user_name, task_status, due_at, task_assignee)
+SELECT t.id, t.lane, NULL, t.status, t.due_at, t.assignee FROM human_tasks t WHERE t.version = 1
 UNION ALL
-SELECT t.id, (%(groups)s::text[])[1 + (abs(hashtext(t.id::text)) %% 13)], NULL, t.status, t.due_at
+SELECT t.id, (%(groups)s::text[])[1 + (abs(hashtext(t.id::text)) %% 13)], NULL, t.status, t.due_at,
+       t.assignee
 FROM human_tasks t WHERE t.version = 1 AND abs(hashtext(t.id::text)) %% 3 = 0
 UNION ALL
-SELECT t.id, NULL, t.candidate_users->>0, t.status, t.due_at FROM human_tasks t
+SELECT t.id, NULL, t.candidate_users->>0, t.status, t.due_at, t.assignee FROM human_tasks t
 WHERE t.version = 1 AND jsonb_array_length(t.candidate_users) > 0
 """
 

@@ -121,9 +121,9 @@ class HumanTask(db.Model):
 class TaskCandidate(db.Model):
     """One candidate group or user of a task: indexed so 'my groups' inbox queries stay fast.
 
-    `task_status` and `due_at` copy the task's own (kept equal by `models/task_mirror.py`), so
-    the inbox walks one group's (or user's) open tasks in due order from a single index and
-    stops after a page, instead of probing every open task for membership.
+    `task_status`, `due_at` and `task_assignee` copy the task's own (kept equal by
+    `models/task_mirror.py`), so the inbox walks one group's (or user's) open tasks in due
+    order from a single index and stops after a page, instead of probing every open task.
     """
 
     __tablename__ = "task_candidates"
@@ -148,6 +148,17 @@ class TaskCandidate(db.Model):
             postgresql_where=text("task_status = 'open'"),
             sqlite_where=text("task_status = 'open'"),
         ),
+        # "My teams' unassigned work" (the web inbox's second tab, counted on every visit):
+        # without it the walk passes every claimed task due earlier.
+        Index(
+            "ix_task_candidates_unassigned_group_due",
+            "group_name",
+            text("(due_at IS NULL)"),
+            "due_at",
+            "task_id",
+            postgresql_where=text("task_status = 'open' AND task_assignee IS NULL"),
+            sqlite_where=text("task_status = 'open' AND task_assignee IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -156,6 +167,7 @@ class TaskCandidate(db.Model):
     user_name: Mapped[str | None] = mapped_column(String(100))
     task_status: Mapped[str] = mapped_column(String(20))  # = human_tasks.status
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # = human_tasks.due_at
+    task_assignee: Mapped[str | None] = mapped_column(String(100))  # = human_tasks.assignee
 
     task: Mapped[HumanTask] = relationship(back_populates="candidates")
 

@@ -1,15 +1,16 @@
-"""Keep `task_candidates.task_status` / `.due_at` equal to their task's `status` / `due_at`.
+"""Keep task_candidates' copies (`task_status`, `due_at`, `task_assignee`) equal to the task's.
 
 The inbox walks per-group indexes on those copies (services/task_queries.py), so a copy that
 lags behind its task would list a completed task as open. Rather than asking every caller that
 completes, cancels or reschedules a task to remember the candidates, two session hooks do it:
 
 - a new candidate row takes its task's values before it is inserted (no extra statement);
-- when a flush changed the status or due date of existing tasks, one UPDATE copies them from
-  `human_tasks` onto all their candidate rows; a flush that changed neither sends nothing.
+- when a flush changed the status, due date or assignee of existing tasks, one UPDATE copies
+  them from `human_tasks` onto all their candidate rows; a flush that changed none of them
+  (a draft, a comment) sends nothing.
 
-Bulk Core UPDATEs of `human_tasks.status`/`due_at` bypass the ORM and so these hooks; there
-are none, and any new one must update `task_candidates` in the same statement batch.
+Bulk Core UPDATEs of those `human_tasks` columns bypass the ORM and so these hooks; there are
+none, and any new one must update `task_candidates` in the same transaction.
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .instances import HumanTask, TaskCandidate
 
-MIRRORED = ("status", "due_at")
+# human_tasks attribute -> its copy on task_candidates
+MIRRORED = {"status": "task_status", "due_at": "due_at", "assignee": "task_assignee"}
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
     for obj in session.new:
         if isinstance(obj, TaskCandidate):
             task = obj.task if obj.task is not None else session.get(HumanTask, obj.task_id)
-            obj.task_status = task.status
-            obj.due_at = task.due_at
+            for source, copy in MIRRORED.items():
+                setattr(obj, copy, getattr(task, source))
 
 
 def _changed_tasks(session: Session) -> list[HumanTask]:
@@ -52,15 +54,17 @@ def _after_flush(session: Session, _context) -> None:
         update(candidates)
         .where(candidates.c.task_id.in_([t.id for t in tasks]))
         .values(
-            task_status=select(source.c.status).where(source.c.id == candidates.c.task_id).scalar_subquery(),
-            due_at=select(source.c.due_at).where(source.c.id == candidates.c.task_id).scalar_subquery(),
+            {
+                copy: select(source.c[name]).where(source.c.id == candidates.c.task_id).scalar_subquery()
+                for name, copy in MIRRORED.items()
+            }
         )
     )
     for task in tasks:
         # Candidate objects already in memory would otherwise show the old copy until expired.
         for candidate in task.__dict__.get("candidates", ()):
-            set_committed_value(candidate, "task_status", task.status)
-            set_committed_value(candidate, "due_at", task.due_at)
+            for name, copy in MIRRORED.items():
+                set_committed_value(candidate, copy, getattr(task, name))
 
 
 _installed = False

@@ -149,26 +149,29 @@ class _Branch:
     """One part of the visible set, read from one table's index.
 
     `start` selects the branch's rows (my group, me as candidate user or assignee, or every
-    task); `status`, `due` and `id` are that table's columns (task_candidates' copies or the
-    task's own), so the filters and the order can use the same index as `start`.
+    task); `status`, `due`, `assignee` and `id` are that table's columns (task_candidates'
+    copies or the task's own), so the filters and the order can use the same index as `start`.
     """
 
     start: Any
     status: Any
     due: Any
+    assignee: Any
     id: Any
     candidates: Any = None  # the aliased task_candidates row the branch starts from, if any
     check_visibility: bool = False  # `start` alone does not prove the actor may see the task
 
 
 def _task_branch(start, *, check_visibility: bool = False) -> _Branch:
-    return _Branch(start, HumanTask.status, HumanTask.due_at, HumanTask.id, None, check_visibility)
+    ht = HumanTask
+    return _Branch(start, ht.status, ht.due_at, ht.assignee, ht.id, None, check_visibility)
 
 
 def _candidate_branch(condition_of, *, check_visibility: bool = False) -> _Branch:
     # Aliased: the filters' own EXISTS (task_candidates ...) must not correlate to this row.
     tc = aliased(TaskCandidate, name="branch_candidates")
-    return _Branch(condition_of(tc), tc.task_status, tc.due_at, tc.task_id, tc, check_visibility)
+    copies = (tc.task_status, tc.due_at, tc.task_assignee, tc.task_id)
+    return _Branch(condition_of(tc), *copies, tc, check_visibility)
 
 
 def _me(actor: Actor, name: str) -> str:
@@ -220,8 +223,8 @@ def _status(value: str):
 def _conditions(actor: Actor, f: TaskFilter, b: _Branch) -> tuple[list, list]:
     """The filters of f on branch b: those on b's own row, and those that need the task's row.
 
-    Status and due dates are read from b's columns (for a candidate branch, its copies), so a
-    branch with no filter of the second kind never has to join `human_tasks` at all.
+    Status, due date and (un)assigned are read from b's columns (for a candidate branch, its
+    copies), so a branch with no filter of the second kind never has to join `human_tasks`.
     """
     own = [b.start]
     task = []
@@ -238,9 +241,9 @@ def _conditions(actor: Actor, f: TaskFilter, b: _Branch) -> tuple[list, list]:
         user = _me(actor, f.candidate_user)
         task.append(exists().where(TaskCandidate.task_id == HumanTask.id, TaskCandidate.user_name == user))
     if f.unassigned:
-        task.append(HumanTask.assignee.is_(None))
+        own.append(b.assignee.is_(None))
     elif f.unassigned is False:
-        task.append(HumanTask.assignee.is_not(None))
+        own.append(b.assignee.is_not(None))
     if f.process_key:
         task.append(HumanTask.process_key == f.process_key)
     if f.business_key or f.subject or f.case_id:

@@ -1,8 +1,9 @@
-"""task_candidates carry a copy of their task's status and due date (for the inbox's indexes).
+"""task_candidates carry a copy of their task's status, due date and assignee (for the inbox).
 
-The copy must follow the task through every change: creation, claim, completion, the engine
-withdrawing a task, cancelling the instance, and a changed due date; with one UPDATE when a
-flush changed them and none otherwise. And migration 0005 fills the copy for existing rows.
+The copy must follow the task through every change: creation, claim, unclaim, completion, the
+engine withdrawing a task, cancelling the instance, and a changed due date; with one UPDATE
+when a flush changed them and none otherwise. And migration 0005 fills the copy for existing
+rows.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ ANNA = make_actor("anna", ["wijkteam-triage"])
 
 
 def _copies(db) -> dict:
-    """{(task name, group or user, row): ((copy status, copy due), (task status, task due))}."""
+    """{(task name, group or user, row): ((copied status, due, assignee), (the task's own))}."""
     rows = db.session.execute(
         select(
             HumanTask.name,
@@ -28,14 +29,13 @@ def _copies(db) -> dict:
             TaskCandidate.user_name,
             TaskCandidate.task_status,
             TaskCandidate.due_at,
+            TaskCandidate.task_assignee,
             HumanTask.status,
             HumanTask.due_at,
+            HumanTask.assignee,
         ).join(HumanTask, HumanTask.id == TaskCandidate.task_id)
     ).all()
-    return {
-        (name, group or user, n): ((cs, cd), (ts, td))
-        for n, (name, group, user, cs, cd, ts, td) in enumerate(rows)
-    }
+    return {(row[0], row[1] or row[2], n): (tuple(row[3:6]), tuple(row[6:9])) for n, row in enumerate(rows)}
 
 
 def _assert_mirrored(db, expected: set[tuple[str, str]]) -> None:
@@ -81,9 +81,19 @@ def test_copy_follows_create_claim_withdraw_and_complete(deploy, db, clock):
     assert {key[1] for key in _copies(db)} == {"wijkteam-triage", "wijkteam-regie", "petra"}
 
     with CandidateUpdates(db) as updates:
+        tasks.save_draft(call.id, {"notitie": "voicemail"}, actor=ANNA)
+    assert updates.count == 0  # nothing the copy holds changed
+
+    with CandidateUpdates(db) as updates:
         tasks.claim(call.id, actor=ANNA)
-    assert updates.count == 0  # neither status nor due date changed
+    assert updates.count == 1
     _assert_mirrored(db, {("Bewoner terugbellen", "open")})
+    assert {copy[2] for copy, _ in _copies(db).values()} == {"anna"}
+    with CandidateUpdates(db) as updates:
+        tasks.unclaim(call.id, actor=ANNA)
+    assert updates.count == 1
+    _assert_mirrored(db, {("Bewoner terugbellen", "open")})
+    tasks.claim(call.id, actor=ANNA)
 
     clock.advance(days=1, minutes=1)
     with CandidateUpdates(db) as updates:
@@ -158,12 +168,14 @@ def test_migration_0005_fills_the_copy_from_existing_tasks(fresh_database, clock
 
             command.downgrade(alembic_config(), "0004")
             with database.engine.begin() as conn:
-                conn.execute(text("UPDATE human_tasks SET due_at = NULL WHERE status = 'open'"))
+                conn.execute(
+                    text("UPDATE human_tasks SET due_at = NULL, assignee = 'ruben' WHERE status = 'open'")
+                )
             upgrade()
             expected = {("Bewoner terugbellen", "completed"), ("Bewoner terugbellen", "open")}
             _assert_mirrored(database, expected)
             open_copies = [copy for copy, task in _copies(database).values() if task[0] == "open"]
-            assert open_copies and {due for _, due in open_copies} == {None}
+            assert open_copies and {copy[1:] for copy in open_copies} == {(None, "ruben")}
         finally:
             database.session.remove()
             database.engine.dispose()
