@@ -20,7 +20,7 @@ import dataclasses
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -416,7 +416,8 @@ def _read_cursor(f: TaskFilter) -> _Cursor | None:
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
                 raise ValueError
-    except (TypeError, ValueError):
+            value = value.astimezone(UTC)  # year 1 at +05:00 is before year 1 in UTC
+    except (TypeError, ValueError, OverflowError):
         raise _bad_cursor("not a cursor this service gave out") from None
     return _Cursor(value, task_id)
 

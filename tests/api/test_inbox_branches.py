@@ -286,6 +286,7 @@ def _cursor(*values) -> str:
         ("due", "%%%"),
         ("due", _cursor("due", "asc", "gisteren", str(uuid.uuid4()))),
         ("due", _cursor("due", "asc", "2026-03-02T09:00:00", str(uuid.uuid4()))),  # no zone
+        ("due", _cursor("due", "asc", "0001-01-01T00:00:00+05:00", str(uuid.uuid4()))),  # before year 1
         ("due", _cursor("due", "asc", 5, str(uuid.uuid4()))),
         ("due", _cursor("due", "asc", None, "no-uuid")),
         ("due", _cursor("due", "asc")),
