@@ -12,12 +12,16 @@ groups (skewed: a few big teams), 1-2 candidate groups per task, ~20% assigned, 
 candidate user, due dates spread over +-60 days (5% none), two open tasks per instance, one
 case per instance; plus as many completed tasks as open ones (history).
 
+It also times other queries of the same inbox at each size (the web inbox's teams and mine
+tabs, latest due first, page 21 by `page` and by cursor, an auditor's view) for information.
+
     python bench/inbox.py [--sizes 10000,100000,1000000] [--n 20] [--explain]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -72,14 +76,17 @@ WITH n AS (
 SELECT count(*) FROM tasks
 """
 
+# Candidate rows carry their task's status, due date and assignee, as the service's mirror
+# keeps them.
 CANDIDATES_SQL = """
-INSERT INTO task_candidates (task_id, group_name, user_name)
-SELECT t.id, t.lane, NULL FROM human_tasks t WHERE t.version = 1
+INSERT INTO task_candidates (task_id, group_name, user_name, task_status, due_at, task_assignee)
+SELECT t.id, t.lane, NULL, t.status, t.due_at, t.assignee FROM human_tasks t WHERE t.version = 1
 UNION ALL
-SELECT t.id, (%(groups)s::text[])[1 + (abs(hashtext(t.id::text)) %% 13)], NULL
+SELECT t.id, (%(groups)s::text[])[1 + (abs(hashtext(t.id::text)) %% 13)], NULL, t.status, t.due_at,
+       t.assignee
 FROM human_tasks t WHERE t.version = 1 AND abs(hashtext(t.id::text)) %% 3 = 0
 UNION ALL
-SELECT t.id, NULL, t.candidate_users->>0 FROM human_tasks t
+SELECT t.id, NULL, t.candidate_users->>0, t.status, t.due_at, t.assignee FROM human_tasks t
 WHERE t.version = 1 AND jsonb_array_length(t.candidate_users) > 0
 """
 
@@ -107,24 +114,70 @@ def load(dsn: str, start: int, stop: int) -> None:
         conn.execute("VACUUM ANALYZE cases")
 
 
-def time_search(flask_app, n: int) -> list[float]:
-    from app.extensions import db
+def _actor(name: str, groups=frozenset(), roles=frozenset({"professional"})):
     from app.services.actors import Actor
+
+    return Actor(name, groups=groups, roles=roles)
+
+
+def time_search(flask_app, n: int, actor=None, make_filter=None, check=True) -> list[float]:
+    """Seconds per search (after 5 warm-ups); by default ME's first page by due date."""
+    from app.extensions import db
     from app.services.task_queries import TaskFilter, search
 
-    actor = Actor(ME[0], groups=ME[1], roles=frozenset({"professional"}))
+    actor = actor or _actor(ME[0], ME[1])
+    make_filter = make_filter or (lambda: TaskFilter(status="open", sort_by="due", per_page=50))
     samples = []
     with flask_app.app_context():
         for i in range(n + 5):
+            if i == 5:
+                # Start every size from the same collector state: a full collection (~100 ms
+                # early in the process) otherwise lands in whichever size happens to be first.
+                gc.collect()
+            f = make_filter()
             started = time.perf_counter()
-            rows, total = search(actor, TaskFilter(status="open", sort_by="due", per_page=50))
+            found = search(actor, f)
             elapsed = time.perf_counter() - started
-            assert len(rows) == 50 and total > 50
+            assert not check or (len(found.rows) == 50 and found.total > 50)
             db.session.rollback()
             if i >= 5:  # warm-up
                 samples.append(elapsed)
         db.session.remove()
     return samples
+
+
+def cursor_at(flask_app, depth: int) -> str:
+    """The `after` cursor past the first `depth` rows of ME's inbox (walked page by page)."""
+    from app.extensions import db
+    from app.services.task_queries import TaskFilter, search
+
+    after = None
+    with flask_app.app_context():
+        for _ in range(depth // 50):
+            after = search(_actor(ME[0], ME[1]), TaskFilter(per_page=50, after=after)).next_cursor
+            db.session.rollback()
+        by_page = search(_actor(ME[0], ME[1]), TaskFilter(per_page=50, page=depth // 50 + 1)).rows
+        by_cursor = search(_actor(ME[0], ME[1]), TaskFilter(per_page=50, after=after)).rows
+        assert [r[0].id for r in by_page] == [r[0].id for r in by_cursor], "cursor and page differ"
+        db.session.rollback()
+        db.session.remove()
+    return after
+
+
+def variants(flask_app, n: int) -> dict[str, list[float]]:
+    """Other inbox queries at this size (information; the target is on the first page)."""
+    from app.services.task_queries import TaskFilter
+
+    deep = cursor_at(flask_app, 1000)
+    cases = {
+        "teams tab (unassigned)": (None, lambda: TaskFilter(unassigned=True)),
+        "latest due first": (None, lambda: TaskFilter(sort_order="desc")),
+        "page 21 by page=21": (None, lambda: TaskFilter(page=21)),
+        "page 21 by cursor": (None, lambda: TaskFilter(after=deep)),
+        "mine tab (assignee=me)": (_actor("user7"), lambda: TaskFilter(assignee="me")),
+        "auditor, all open tasks": (_actor("audrey", roles=frozenset({"auditor"})), lambda: TaskFilter()),
+    }
+    return {name: time_search(flask_app, n, who, make, check=False) for name, (who, make) in cases.items()}
 
 
 def explain(flask_app) -> None:
@@ -171,6 +224,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     rows: list[tuple[str, list[float]]] = []
+    others: dict[str, list[tuple[str, list[float]]]] = {}
     with throwaway_database("zorgpad_inbox") as url:
         from app.extensions import db
         from app.services.actors import SYSTEM
@@ -191,6 +245,8 @@ def main() -> None:
             print(f"loaded {size:,} open tasks (+ as many completed) in {time.perf_counter() - started:.1f}s",
                   flush=True)
             rows.append((f"inbox first page, {size:,} open tasks", time_search(flask_app, args.n)))
+            for name, samples in variants(flask_app, args.n).items():
+                others.setdefault(name, []).append((f"{name}, {size // 1000:,}k", samples))
         if args.explain:
             explain(flask_app)
         with flask_app.app_context():
@@ -202,6 +258,12 @@ def main() -> None:
     ratio = summary(last)[1] / base_p95
     print(f"\np95 at {sizes[-1]:,} / p95 at {sizes[0]:,}: {ratio:.2f}x (target <= {TARGET}x) "
           f"{'OK' if ratio <= TARGET else 'MISS'}")
+    print_table("inbox: other queries of the same inbox (ratio: median against the smallest size)",
+                [row for cases in others.values() for row in cases])
+    for name, cases in others.items():
+        first, last = summary(cases[0][1]), summary(cases[-1][1])
+        print(f"{name:<32} p95 {sizes[-1]:,} / {sizes[0]:,}: {last[1] / first[1]:5.2f}x   "
+              f"median: {last[0] / first[0]:5.2f}x")
 
 
 if __name__ == "__main__":

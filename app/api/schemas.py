@@ -113,9 +113,18 @@ class CompletedTaskSchema(TaskSummarySchema):
 
 class TaskPageSchema(Schema):
     items = fields.List(fields.Nested(TaskSummarySchema))
-    total = fields.Integer()
+    total = fields.Integer(
+        metadata={"description": "matching tasks, counted up to 1000: with `totalCapped` there are more"}
+    )
+    totalCapped = fields.Boolean(
+        metadata={"description": "true when `total` is the count's cap, a lower bound: more tasks match"}
+    )
     page = fields.Integer()
     perPage = fields.Integer()
+    nextCursor = fields.String(
+        allow_none=True,
+        metadata={"description": "`after` for the next page (same filters and sort); null on the last page"},
+    )
 
 
 _Name = fields.String(validate=validate.Length(min=1, max=200))
@@ -150,8 +159,16 @@ class TaskQuerySchema(_In):
     status = fields.String(load_default="open", validate=validate.OneOf(["open", "completed", "cancelled"]))
     sortBy = fields.String(load_default="due", validate=validate.OneOf(["due", "created", "priority"]))
     sortOrder = fields.String(load_default="asc", validate=validate.OneOf(["asc", "desc"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=100_000),
+        metadata={"description": "page number; a deep page costs more (the pages before it are walked)"},
+    )
     perPage = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.String(
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "keyset paging: the `nextCursor` of the previous page (instead of `page`)"},
+    )
 
 
 class CompleteTaskSchema(_In):

@@ -46,6 +46,7 @@ _FILTER_NAMES = {
     "sortOrder": "sort_order",
     "page": "page",
     "perPage": "per_page",
+    "after": "after",
 }
 
 
@@ -65,7 +66,14 @@ class Tasks(MethodView):
         """Tasks the caller may see (candidate, assignee, or auditor), filtered, sorted and paged."""
         actor = current_actor()
         page = inbox_page(actor, TaskFilter(**{_FILTER_NAMES[k]: v for k, v in query.items()}))
-        return {"items": page.items, "total": page.total, "page": query["page"], "perPage": query["perPage"]}
+        return {
+            "items": page.items,
+            "total": page.total,
+            "totalCapped": page.total_capped,
+            "page": query["page"],
+            "perPage": query["perPage"],
+            "nextCursor": page.next_cursor,
+        }
 
 
 @blp.route("/<uuid:task_id>")

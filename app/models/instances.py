@@ -73,6 +73,16 @@ class HumanTask(db.Model):
             postgresql_where=text("status = 'open'"),
             sqlite_where=text("status = 'open'"),
         ),
+        # "Assigned to me" as one inbox branch, walked in the same order (task_queries.search).
+        Index(
+            "ix_human_tasks_open_assignee_due",
+            "assignee",
+            text("(due_at IS NULL)"),
+            "due_at",
+            "id",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
     )
 
     # The engine's own task id, so a completion maps straight back into the workflow.
@@ -113,18 +123,55 @@ class HumanTask(db.Model):
 
 
 class TaskCandidate(db.Model):
-    """One candidate group or user of a task: indexed so 'my groups' inbox queries stay fast."""
+    """One candidate group or user of a task: indexed so 'my groups' inbox queries stay fast.
+
+    `task_status`, `due_at` and `task_assignee` copy the task's own (kept equal by
+    `models/task_mirror.py`), so the inbox walks one group's (or user's) open tasks in due
+    order from a single index and stops after a page, instead of probing every open task.
+    """
 
     __tablename__ = "task_candidates"
     __table_args__ = (
         Index("ix_task_candidates_group", "group_name", "task_id"),
         Index("ix_task_candidates_user", "user_name", "task_id"),
+        Index(
+            "ix_task_candidates_open_group_due",
+            "group_name",
+            text("(due_at IS NULL)"),
+            "due_at",
+            "task_id",
+            postgresql_where=text("task_status = 'open'"),
+            sqlite_where=text("task_status = 'open'"),
+        ),
+        Index(
+            "ix_task_candidates_open_user_due",
+            "user_name",
+            text("(due_at IS NULL)"),
+            "due_at",
+            "task_id",
+            postgresql_where=text("task_status = 'open'"),
+            sqlite_where=text("task_status = 'open'"),
+        ),
+        # "My teams' unassigned work" (the web inbox's second tab, counted on every visit):
+        # without it the walk passes every claimed task due earlier.
+        Index(
+            "ix_task_candidates_unassigned_group_due",
+            "group_name",
+            text("(due_at IS NULL)"),
+            "due_at",
+            "task_id",
+            postgresql_where=text("task_status = 'open' AND task_assignee IS NULL"),
+            sqlite_where=text("task_status = 'open' AND task_assignee IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"), index=True)
     group_name: Mapped[str | None] = mapped_column(String(200))
     user_name: Mapped[str | None] = mapped_column(String(100))
+    task_status: Mapped[str] = mapped_column(String(20))  # = human_tasks.status
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # = human_tasks.due_at
+    task_assignee: Mapped[str | None] = mapped_column(String(100))  # = human_tasks.assignee
 
     task: Mapped[HumanTask] = relationship(back_populates="candidates")
 

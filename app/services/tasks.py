@@ -37,13 +37,20 @@ def can_see(actor: Actor, task: HumanTask) -> bool:
 @dataclass
 class TaskPage:
     items: list[HumanTask]
-    total: int
+    total: int  # counted up to task_queries.COUNT_CAP; `total_capped` says there are more
+    total_capped: bool = False
+    next_cursor: str | None = None
 
 
 def list_tasks(actor: Actor, **filters) -> TaskPage:
     """The tasks (rows) the actor may see; `filters` are `task_queries.TaskFilter` fields."""
-    rows, total = task_queries.search(actor, task_queries.TaskFilter(**filters))
-    return TaskPage(items=[row[0] for row in rows], total=total)
+    found = task_queries.search(actor, task_queries.TaskFilter(**filters))
+    return TaskPage(
+        items=[row[0] for row in found.rows],
+        total=found.total,
+        total_capped=found.total_capped,
+        next_cursor=found.next_cursor,
+    )
 
 
 SORTS = ("due", "created", "priority")

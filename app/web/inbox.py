@@ -77,8 +77,9 @@ def routes(bp) -> None:
         current = request.args.get("list") if request.args.get("list") in LISTS else "mine"
         filters = Filters.from_args(request.args)
         query = filters.query()
+        # Each tab's count is capped (task_queries.COUNT_CAP): "1000+" costs the same at any size.
         counts = {
-            name: task_service.list_tasks(actor, per_page=1, **criteria, **query).total
+            name: task_service.list_tasks(actor, per_page=1, **criteria, **query)
             for name, criteria in LISTS.items()
         }
         page = task_service.list_tasks(actor, per_page=PER_PAGE, **LISTS[current], **query)
@@ -89,6 +90,7 @@ def routes(bp) -> None:
             counts=counts,
             tasks=page.items,
             total=page.total,
+            total_capped=page.total_capped,
             filters=filters,
             processes=pathway_names(),
             groups=group_names(),

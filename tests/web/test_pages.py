@@ -33,6 +33,22 @@ def test_inbox_lists_counts_and_relative_due(care, login):
     assert "Mijn teams" in page.text
 
 
+def test_inbox_counts_beyond_the_cap_show_a_plus(care, login, monkeypatch):
+    from app.services import task_queries
+
+    client = login("anna")
+    for n in range(3):
+        start_report(name=f"Bewoner {n}")
+    exact = client.get("/inbox?list=all").text
+    assert re.search(r'<span class="count" aria-label="3 taken">3</span>', exact)
+    monkeypatch.setattr(task_queries, "COUNT_CAP", 2)
+    page = client.get("/inbox?list=all")
+    assert re.search(r'<span class="count" aria-label="meer dan 2 taken">2\+</span>', page.text)
+    assert "van meer dan 2 getoond" in page.text
+    english = client.get("/inbox?list=all&lang=en").text
+    assert re.search(r'<span class="count" aria-label="more than 2 tasks">2\+</span>', english)
+
+
 def test_inbox_filters_by_name_and_overdue(care, login):
     client = login("anna")
     start_report()
