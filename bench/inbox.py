@@ -13,7 +13,8 @@ candidate user, due dates spread over +-60 days (5% none), two open tasks per in
 case per instance; plus as many completed tasks as open ones (history).
 
 It also times other queries of the same inbox at each size (the web inbox's teams and mine
-tabs, latest due first, page 21 by `page` and by cursor, an auditor's view) for information.
+tabs, latest due first, page 21 by `page` and by cursor, one resident by business key, an
+auditor's view) for information.
 
     python bench/inbox.py [--sizes 10000,100000,1000000] [--n 20] [--explain]
 """
@@ -175,6 +176,7 @@ def variants(flask_app, n: int) -> dict[str, list[float]]:
         "page 21 by page=21": (None, lambda: TaskFilter(page=21)),
         "page 21 by cursor": (None, lambda: TaskFilter(after=deep)),
         "mine tab (assignee=me)": (_actor("user7"), lambda: TaskFilter(assignee="me")),
+        "one resident (businessKey)": (None, lambda: TaskFilter(business_key="bk-4242")),
         "auditor, all open tasks": (_actor("audrey", roles=frozenset({"auditor"})), lambda: TaskFilter()),
     }
     return {name: time_search(flask_app, n, who, make, check=False) for name, (who, make) in cases.items()}

@@ -205,6 +205,12 @@ def _branches(actor: Actor, f: TaskFilter) -> tuple[list[_Branch], TaskFilter]:
             lambda tc: tc.group_name == group, check_visibility=not everything and group not in actor.groups
         )
         return [branch], dataclasses.replace(f, candidate_group=None)
+    resident = _resident_tasks(f)
+    if resident is not None:
+        # One resident's tasks are a handful: start from them (by the instance's business key
+        # or the case), not from the actor's groups, whose walk would pass every open task of
+        # the group before finding them.
+        return [_task_branch(resident, check_visibility=not everything)], f
     if everything:
         return [_task_branch(true())], f
     branches = [_candidate_branch(lambda tc, g=group: tc.group_name == g) for group in sorted(actor.groups)]
@@ -212,6 +218,18 @@ def _branches(actor: Actor, f: TaskFilter) -> tuple[list[_Branch], TaskFilter]:
     if not f.unassigned:
         branches.append(_task_branch(HumanTask.assignee == actor.username))
     return branches, f
+
+
+def _resident_tasks(f: TaskFilter):
+    """The condition naming one resident's (or one instance's) tasks, if f names them."""
+    if f.case_id:
+        return HumanTask.case_id == f.case_id
+    if f.business_key:
+        keyed = select(ProcessInstance.id).where(ProcessInstance.business_key == f.business_key)
+        return HumanTask.instance_id.in_(keyed)
+    if f.subject:
+        return HumanTask.case_id.in_(select(Case.id).where(Case.pseudonym == f.subject))
+    return None
 
 
 def _status(value: str):
