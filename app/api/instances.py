@@ -60,7 +60,7 @@ class ProcessInstances(MethodView):
             business_key=body.get("businessKey"),
             variables=body.get("variables") or {},
         )
-        return queries.instance_detail(db.session, instance.id, actor)
+        return queries.started_detail(db.session, instance, actor)
 
 
 @blp.route("/<uuid:instance_id>")

@@ -54,6 +54,10 @@ class ProcessInstance(db.Model):
     definition = relationship("ProcessDefinition")
     case: Mapped[Case | None] = relationship()
 
+    # Not stored: after a start, the tasks it opened (set by `services.instances.start_instance`)
+    # when they are all the instance has, so the answer needs no second read; None otherwise.
+    started_tasks = None
+
 
 class HumanTask(db.Model):
     """An inbox row: a user task waiting for (or done by) a professional."""

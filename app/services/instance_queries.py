@@ -202,12 +202,32 @@ def _visible_row(session, instance_id, actor: Actor):
 
 def instance_detail(session, instance_id, actor: Actor) -> dict:
     instance, version, name, case_row, sees_case = _visible_row(session, instance_id, actor)
-    view = _summary(instance, version, name, case_row, bool(sees_case))
     open_tasks = session.execute(
         select(HumanTask)
         .where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
         .order_by(HumanTask.created_at, HumanTask.id)
     ).scalars()
+    return _detail(instance, version, name, case_row, bool(sees_case), open_tasks)
+
+
+def started_detail(session, instance: ProcessInstance, actor: Actor) -> dict:
+    """The starter's answer for an instance they just started.
+
+    From what the start holds in memory when it can (`instance.started_tasks`): the starter is
+    involved by definition (`started_by`), so the rules above reduce to their roles.
+    """
+    if instance.started_tasks is None:
+        return instance_detail(session, instance.id, actor)
+    if not (sees_everything(actor) or actor.has_role("process-owner") or actor.has_role("professional")):
+        raise NotFound("no such process instance")
+    sees_case = sees_everything(actor) or actor.has_role("professional")
+    definition = instance.definition
+    tasks = sorted(instance.started_tasks, key=lambda t: (t.created_at, t.id))
+    return _detail(instance, definition.version, definition.name, instance.case, sees_case, tasks)
+
+
+def _detail(instance, version, name, case_row, sees_case: bool, open_tasks) -> dict:
+    view = _summary(instance, version, name, case_row, sees_case)
     view["activeTasks"] = [
         {
             "id": t.id,

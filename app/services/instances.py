@@ -59,10 +59,15 @@ def start_instance(
         case = resolve_case(session, subject, case_id)
         instance, outgoing = _create(session, definition, case, actor, business_key, variables or {})
         message_ids = [m.id for m in outgoing]
+        opened = opened_tasks(session, instance)
         # The caller answers with the new instance: keep what it reads, no reload after commit.
-        for obj in (instance, definition, case, *opened_tasks(session, instance)):
+        for obj in (instance, definition, case, *opened):
             keep_after_commit(session, obj)
-    deliveries.deliver_now(message_ids)
+    if message_ids:
+        # A message it sent may come back to it: the answer must read what delivery did.
+        deliveries.deliver_now(message_ids)
+    else:
+        instance.started_tasks = opened
     return instance
 
 

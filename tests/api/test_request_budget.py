@@ -87,6 +87,23 @@ def test_a_start_costs_a_bounded_number_of_statements(world, db):
     assert _count(statements, "INSERT INTO history_events") == 1
 
 
+def test_the_start_answer_equals_reading_the_instance_afterwards(world):
+    # The start answers from memory (services.instance_queries.started_detail); a read goes to
+    # the database. Both must say the same, for a lane member (case data) and an admin.
+    for username in ("ruben", "anna", "admin"):
+        started = world.client(username).post(
+            "/api/v1/process-instances",
+            json={"processKey": "two_step", "businessKey": f"bk-{username}", "subject": {"displayName": "A"}},
+        )
+        assert started.status_code in (201, 403), started.json
+        if started.status_code == 403:
+            continue
+        read = world.client(username).get(f"/api/v1/process-instances/{started.json['id']}")
+        assert read.status_code == 200, read.json
+        assert started.json == read.json
+        assert started.json["activeTasks"] and started.json["caseData"] is True
+
+
 def _count(statements: list[str], prefix: str) -> int:
     return sum(1 for s in statements if s.startswith(prefix))
 
