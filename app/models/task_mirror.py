@@ -2,20 +2,18 @@
 
 The inbox walks per-group indexes on those copies (services/task_queries.py), so a copy that
 lags behind its task would list a completed task as open. Rather than asking every caller that
-completes, cancels or reschedules a task to remember the candidates, two session hooks do it:
+completes, cancels or reschedules a task to remember the candidates:
 
-- a new candidate row takes its task's values before it is inserted (no extra statement);
-- when a flush changed the status, due date or assignee of existing tasks, one UPDATE copies
-  them from `human_tasks` onto all their candidate rows; a flush that changed none of them
-  (a draft, a comment) sends nothing.
-
-Bulk Core UPDATEs of those `human_tasks` columns bypass the ORM and so these hooks; there are
-none, and any new one must update `task_candidates` in the same transaction.
+- a new candidate row takes its task's values before it is inserted (a session hook here, no
+  extra statement);
+- an UPDATE of a task's status, due date or assignee is copied onto its candidate rows by a
+  database trigger in the same statement (migration 0006), whoever sends it; the session hook
+  here only brings candidate objects already in memory up to date.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -45,23 +43,9 @@ def _changed_tasks(session: Session) -> list[HumanTask]:
 
 def _after_flush(session: Session, _context) -> None:
     # Still the pre-flush view here: `dirty` and attribute histories are those just written.
-    tasks = _changed_tasks(session)
-    if not tasks:
-        return
-    candidates = TaskCandidate.__table__
-    source = HumanTask.__table__
-    session.connection().execute(
-        update(candidates)
-        .where(candidates.c.task_id.in_([t.id for t in tasks]))
-        .values(
-            {
-                copy: select(source.c[name]).where(source.c.id == candidates.c.task_id).scalar_subquery()
-                for name, copy in MIRRORED.items()
-            }
-        )
-    )
-    for task in tasks:
-        # Candidate objects already in memory would otherwise show the old copy until expired.
+    # The rows were updated by the trigger; candidate objects already in memory would otherwise
+    # show the old copy until expired.
+    for task in _changed_tasks(session):
         for candidate in task.__dict__.get("candidates", ()):
             for name, copy in MIRRORED.items():
                 set_committed_value(candidate, copy, getattr(task, name))

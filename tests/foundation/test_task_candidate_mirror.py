@@ -1,9 +1,10 @@
 """task_candidates carry a copy of their task's status, due date and assignee (for the inbox).
 
-The copy must follow the task through every change: creation, claim, unclaim, completion, the
-engine withdrawing a task, cancelling the instance, and a changed due date; with one UPDATE
-when a flush changed them and none otherwise. And migration 0005 fills the copy for existing
-rows.
+The copy must follow the task through every change: creation, claim, unclaim, assignment,
+completion, the engine withdrawing a task, cancelling the instance, a changed due date and an
+UPDATE sent by hand; the database's trigger (migration 0006) does it in the statement that
+changes the task, so the application sends no UPDATE of its own. And migration 0005 fills the
+copy for existing rows.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 from app.models import HumanTask, TaskCandidate
-from app.services import instances, tasks, timers
+from app.services import demo, instances, tasks, timers
 from tests.support import make_actor
 
 ANNA = make_actor("anna", ["wijkteam-triage"])
@@ -49,7 +50,7 @@ def _assert_mirrored(db, expected: set[tuple[str, str]]) -> None:
 
 
 class CandidateUpdates:
-    """Counts the UPDATE statements sent to task_candidates while active."""
+    """Counts the UPDATE statements the application sends to task_candidates while active."""
 
     def __init__(self, db):
         self.engine, self.count = db.engine, 0
@@ -82,30 +83,63 @@ def test_copy_follows_create_claim_withdraw_and_complete(deploy, db, clock):
 
     with CandidateUpdates(db) as updates:
         tasks.save_draft(call.id, {"notitie": "voicemail"}, actor=ANNA)
-    assert updates.count == 0  # nothing the copy holds changed
+    assert updates.count == 0
 
     with CandidateUpdates(db) as updates:
         tasks.claim(call.id, actor=ANNA)
-    assert updates.count == 1
+    assert updates.count == 0  # the trigger copies
     _assert_mirrored(db, {("Bewoner terugbellen", "open")})
     assert {copy[2] for copy, _ in _copies(db).values()} == {"anna"}
     with CandidateUpdates(db) as updates:
         tasks.unclaim(call.id, actor=ANNA)
-    assert updates.count == 1
+    assert updates.count == 0  # the trigger copies
     _assert_mirrored(db, {("Bewoner terugbellen", "open")})
+    assert {copy[2] for copy, _ in _copies(db).values()} == {None}
     tasks.claim(call.id, actor=ANNA)
 
     clock.advance(days=1, minutes=1)
     with CandidateUpdates(db) as updates:
         assert timers.fire_due_timers() == 1  # interrupting: the engine withdraws the call
-    assert updates.count == 1
+    assert updates.count == 0  # the trigger copies
     _assert_mirrored(db, {("Bewoner terugbellen", "cancelled"), ("Brief sturen", "open")})
 
     letter = _task(db, instance, "letter")
     with CandidateUpdates(db) as updates:
         tasks.complete(letter.id, {}, actor=ANNA)
-    assert updates.count == 1
+    assert updates.count == 0  # the trigger copies
     _assert_mirrored(db, {("Bewoner terugbellen", "cancelled"), ("Brief sturen", "completed")})
+    letter_copies = [copy for (name, _, _), (copy, _) in _copies(db).items() if name == "Brief sturen"]
+    assert letter_copies and {copy[2] for copy in letter_copies} == {"anna"}  # completed by her
+
+
+def test_copy_follows_assignment_and_completion_by_the_assignee(deploy, db, clock):
+    demo.seed()  # assignment checks that the colleague is an active professional
+    deploy("withdrawn.bpmn")
+    instance = instances.start_instance("withdrawn", actor=ANNA, subject={"displayName": "Mw. P"})
+    call = _task(db, instance, "call")
+    tasks.assign(call.id, "petra", actor=ANNA)  # petra is a named candidate of the call
+    _assert_mirrored(db, {("Bewoner terugbellen", "open")})
+    assert {copy[2] for copy, _ in _copies(db).values()} == {"petra"}
+    tasks.complete(call.id, {}, actor=make_actor("petra", ["peer-expert"]))
+    db.session.expire_all()
+    call_copies = [copy for (name, _, _), (copy, _) in _copies(db).items() if name == "Bewoner terugbellen"]
+    assert {(copy[0], copy[2]) for copy in call_copies} == {("completed", "petra")}
+    _assert_mirrored(db, {("Bewoner terugbellen", "completed")})
+
+
+def test_copy_follows_an_update_sent_by_hand(deploy, db, clock):
+    # Not through the ORM: a repair script or a bulk UPDATE keeps the inbox right too.
+    deploy("withdrawn.bpmn")
+    instance = instances.start_instance("withdrawn", actor=ANNA, subject={"displayName": "Mw. Q"})
+    db.session.commit()
+    later = clock.now + timedelta(days=30)
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE human_tasks SET assignee = 'ruben', due_at = :due WHERE instance_id = :id"),
+            {"due": later, "id": instance.id if db.engine.dialect.name == "postgresql" else instance.id.hex},
+        )
+    _assert_mirrored(db, {("Bewoner terugbellen", "open")})
+    assert {copy[1:] for copy, _ in _copies(db).values()} == {(later, "ruben")}
 
 
 def test_copy_follows_instance_cancel(deploy, db, clock):
@@ -113,7 +147,7 @@ def test_copy_follows_instance_cancel(deploy, db, clock):
     instance = instances.start_instance("withdrawn", actor=ANNA, subject={"displayName": "Mw. L"})
     with CandidateUpdates(db) as updates:
         instances.cancel_instance(instance.id, actor=make_actor("admin", [], ["admin"]), reason="verhuisd")
-    assert updates.count == 1
+    assert updates.count == 0  # the trigger copies
     _assert_mirrored(db, {("Bewoner terugbellen", "cancelled")})
 
 

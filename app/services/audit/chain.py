@@ -117,9 +117,9 @@ def append(session, events: list[AuditEvent]) -> None:
         event.seq = seq
         event.prev_hash = prev
         event.hash = prev = row_hash(event)
-    # Append-only rows: one multi-row INSERT, not the ORM's unit of work.
+    # Append-only rows: one multi-row INSERT, not the ORM's unit of work. The head row follows
+    # the newest row by a trigger in the same statement (migration 0006).
     session.execute(insert(AuditEvent.__table__), [_values(event) for event in events])
-    session.execute(update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev))
 
 
 _AUDIT_COLUMNS = tuple((attr.key, attr.columns[0].key) for attr in AuditEvent.__mapper__.column_attrs)
