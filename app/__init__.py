@@ -26,10 +26,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_logging(app)
     extensions.db.init_app(app)
     from . import models  # noqa: F401  (register tables on the metadata)
+    from .models.pool import install_idle_ping
     from .models.sqlite import install_sqlite_pragmas
 
     with app.app_context():
         install_sqlite_pragmas(extensions.db.engine)
+        install_idle_ping(extensions.db.engine, app.config["ZORGPAD_DB_PING_AFTER_IDLE"])
 
     # `app.api` is also the name of our REST subpackage, so go through `extensions` explicitly.
     extensions.api.init_app(app)

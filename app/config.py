@@ -27,7 +27,9 @@ def load_config(instance_path: Path) -> dict:
     return {
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": env.get("ZORGPAD_DATABASE_URL", _default_database_url(instance_path)),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # A pooled connection idle this long is pinged before use (models/pool.py).
+        "ZORGPAD_DB_PING_AFTER_IDLE": float(env.get("ZORGPAD_DB_PING_AFTER_IDLE", "1.0")),
         "ZORGPAD_PROCESSES_DIR": env.get("ZORGPAD_PROCESSES_DIR", str(PROJECT_ROOT / "processes")),
         "ZORGPAD_FORMS_DIR": env.get("ZORGPAD_FORMS_DIR", str(PROJECT_ROOT / "forms")),
         # Front-end libraries installed from the npm lock file (bpmn-js, Swagger UI).

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
     RequestEntityTooLarge,
+    ServiceUnavailable,
     UnsupportedMediaType,
 )
 
+from ..extensions import db
 from ..services.errors import InvalidInput, ServiceError
 
 log = logging.getLogger(__name__)
@@ -116,6 +119,16 @@ def install(app: Flask) -> None:
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return _http_error(exc)
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            # The server went away under a pooled connection (models/pool.py): nothing was
+            # written, the pool reconnects, a retry succeeds.
+            log.warning("database connection lost on %s %s: %s", request.method, request.path, exc.orig)
+            db.session.rollback()  # the session may outlive the request (an app context of its own)
+            if not _is_api():
+                return ServiceUnavailable(retry_after=1)
+            response = problem(503, "Service Unavailable", "the database connection was lost; try again")
+            response.headers["Retry-After"] = "1"
+            return response
         log.exception("unhandled error on %s %s", request.method, request.path)
         if not _is_api():
             return InternalServerError()
