@@ -54,6 +54,15 @@ class ProcessInstance(db.Model):
     definition = relationship("ProcessDefinition")
     case: Mapped[Case | None] = relationship()
 
+    # The open inbox rows, read together with a task being completed (services/tasks.py) so
+    # the step's bookkeeping needs no query of its own; never loaded by accident.
+    open_tasks = relationship(
+        "HumanTask",
+        primaryjoin="and_(ProcessInstance.id == foreign(HumanTask.instance_id), HumanTask.status == 'open')",
+        viewonly=True,
+        lazy="raise",
+    )
+
     # Not stored: after a start, the tasks it opened (set by `services.instances.start_instance`)
     # when they are all the instance has, so the answer needs no second read; None otherwise.
     started_tasks = None

@@ -39,8 +39,14 @@ def history(session, instance: ProcessInstance, kind: str, actor: Actor | None, 
     audit.record_history(session, instance, event, actor)  # NEN 7513 row, same transaction
 
 
-def save_run(session, instance: ProcessInstance, run: ProcessRun, actor: Actor | None) -> list[Message]:
-    """Persist a stepped run; returns the outgoing messages queued for delivery."""
+def save_run(
+    session, instance: ProcessInstance, run: ProcessRun, actor: Actor | None, open_rows=None
+) -> list[Message]:
+    """Persist a stepped run; returns the outgoing messages queued for delivery.
+
+    `open_rows`: the instance's open inbox rows when the caller read them in this transaction
+    with nothing flushed since (a completion reads them with its task); else they are queried.
+    """
     now = clock.now()
     for step in run.steps:
         history(
@@ -56,7 +62,7 @@ def save_run(session, instance: ProcessInstance, run: ProcessRun, actor: Actor |
             data=step.details or None,
         )
     run.steps.clear()
-    _sync_human_tasks(session, instance, run, actor, now)
+    _sync_human_tasks(session, instance, run, actor, now, open_rows)
     _sync_timers(session, instance, run, now)
     outgoing = _queue_messages(session, instance, run, actor, now)
     if run.completed:
@@ -68,8 +74,12 @@ def save_run(session, instance: ProcessInstance, run: ProcessRun, actor: Actor |
     return outgoing
 
 
-def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime) -> None:
-    open_rows = {row.id: row for row in _stored(session, instance, HumanTask, "open")}
+def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime, known=None) -> None:
+    if known is None:
+        stored = _stored(session, instance, HumanTask, "open")
+    else:  # as _stored would find them: by their in-memory status, plus rows added since
+        stored = [row for row in known if row.status == "open"] + _added(session, instance, HumanTask, "open")
+    open_rows = {row.id: row for row in stored}
     ready = {view.id: view for view in run.human_tasks()}
     for task_id, row in open_rows.items():
         if task_id not in ready:
@@ -158,11 +168,7 @@ def _stored(session, instance, model, status: str) -> list:
     added earlier in this transaction are taken from the session. A new instance (pending, or
     whose engine state was never saved) has no stored rows, so it costs no query.
     """
-    found = [
-        row
-        for row in session.new
-        if isinstance(row, model) and row.instance_id == instance.id and row.status == status
-    ]
+    found = _added(session, instance, model, status)
     if instance.state and not inspect(instance).pending:
         with session.no_autoflush:
             stored = session.execute(
@@ -170,6 +176,15 @@ def _stored(session, instance, model, status: str) -> list:
             ).scalars()
             found += [row for row in stored if row.status == status]
     return found
+
+
+def _added(session, instance, model, status: str) -> list:
+    """Rows of `model` added to the session for the instance and not flushed yet."""
+    return [
+        row
+        for row in session.new
+        if isinstance(row, model) and row.instance_id == instance.id and row.status == status
+    ]
 
 
 def _safe(fn, *args, what: str, element: str):

@@ -63,17 +63,25 @@ def _task_id(value) -> uuid.UUID:
         raise NotFound("no such task") from None
 
 
-# A task with what every action on it needs (instance, definition, case): one round trip.
-_TASK_WITH_CONTEXT = select(HumanTask).options(
-    joinedload(HumanTask.instance, innerjoin=True).options(
-        joinedload(ProcessInstance.definition, innerjoin=True), joinedload(ProcessInstance.case)
+def _task_query(*instance_options):
+    """A task with what every action on it needs (instance, definition, case): one round trip."""
+    return select(HumanTask).options(
+        joinedload(HumanTask.instance, innerjoin=True).options(
+            joinedload(ProcessInstance.definition, innerjoin=True),
+            joinedload(ProcessInstance.case),
+            *instance_options,
+        )
     )
-)
 
 
-def get_task(session, task_id, actor: Actor) -> HumanTask:
+_TASK_WITH_CONTEXT = _task_query()
+# A completion also needs the instance's open rows (runs.save_run): in the same round trip.
+_TASK_TO_COMPLETE = _task_query(joinedload(ProcessInstance.open_tasks))
+
+
+def get_task(session, task_id, actor: Actor, query=_TASK_WITH_CONTEXT) -> HumanTask:
     """The task, if the actor may see it. Not visible is 404, so nobody learns a case exists."""
-    task = session.execute(_TASK_WITH_CONTEXT.where(HumanTask.id == _task_id(task_id))).scalar_one_or_none()
+    task = session.execute(query.where(HumanTask.id == _task_id(task_id))).unique().scalar_one_or_none()
     if task is None or not can_see(actor, task):
         raise NotFound("no such task")
     audit.record_access(session, actor, object_type="HumanTask", object_id=task.id, instance=task.instance)
@@ -90,8 +98,8 @@ def require_acting(actor: Actor) -> None:
         raise Forbidden("your role may read tasks but not act on them")
 
 
-def _visible_for_action(session, task_id, actor: Actor) -> HumanTask:
-    task = get_task(session, task_id, actor)
+def _visible_for_action(session, task_id, actor: Actor, query=_TASK_WITH_CONTEXT) -> HumanTask:
+    task = get_task(session, task_id, actor, query)
     require_acting(actor)
     keep_after_commit(session, task)  # the caller answers with it: no reload after the commit
     return task
@@ -168,9 +176,9 @@ def save_draft(task_id, data: dict, *, actor: Actor) -> HumanTask:
     return task
 
 
-def _workable(session, task_id, actor: Actor, verb: str) -> HumanTask:
+def _workable(session, task_id, actor: Actor, verb: str, query=_TASK_WITH_CONTEXT) -> HumanTask:
     """The open task, if this actor may work on it: its assignee, or a candidate when unclaimed."""
-    task = _visible_for_action(session, task_id, actor)
+    task = _visible_for_action(session, task_id, actor, query)
     _require_open(task)
     if task.assignee and task.assignee != actor.username:
         raise Conflict(f"this task is claimed by {task.assignee}")
@@ -221,7 +229,7 @@ def complete(task_id, data: dict, *, actor: Actor) -> HumanTask:
     if not isinstance(data, dict):
         raise InvalidInput("data must be an object", errors={"data": ["not an object"]})
     with unit_of_work() as session:
-        task = _workable(session, task_id, actor, "complete")
+        task = _workable(session, task_id, actor, "complete", _TASK_TO_COMPLETE)
         validate_form_data(task, data)
         instance = task.instance
         if instance.status != "running":
@@ -251,7 +259,8 @@ def complete(task_id, data: dict, *, actor: Actor) -> HumanTask:
             task_id=task.id,
             data={"fields": sorted(data)},
         )
-        outgoing = save_run(session, instance, run, actor)
+        # Read with the task, nothing flushed since: the rows save_run would otherwise query.
+        outgoing = save_run(session, instance, run, actor, open_rows=instance.open_tasks)
         message_ids = [m.id for m in outgoing]
         task.next_tasks = opened_tasks(session, instance)
         for opened in task.next_tasks:
