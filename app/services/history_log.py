@@ -2,8 +2,8 @@
 
 `runs.history` queues each event on the session; `write_pending` inserts them in one
 multi-row INSERT at commit, after the ORM flush (the rows refer to instances) and before the
-audit chain is extended (`audit.record`'s commit hook calls it). A rolled back transaction
-drops its queue.
+audit chain is extended (`audit.record`'s commit hook calls both, in one pipeline on
+PostgreSQL: models/pipeline.py). A rolled back transaction drops its queue.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ def pending(session) -> list[HistoryEvent]:
 
 
 def write_pending(session) -> None:
+    """Insert the queued events; the caller has flushed the ORM's rows."""
     events = session.info.pop(PENDING, None)
     if not events:
         return
-    session.flush()
+    # inline(): no RETURNING of the generated ids, so the INSERT can wait in a pipeline.
     session.execute(
-        insert(HistoryEvent.__table__), [{key: getattr(e, key) for key in _COLUMNS} for e in events]
+        insert(HistoryEvent.__table__).inline(), [{key: getattr(e, key) for key in _COLUMNS} for e in events]
     )
 
 

@@ -17,11 +17,15 @@ from tests.api.conftest import assert_problem
 def pg(db):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("kills a PostgreSQL backend")
-    return db
+    yield db
+    db.session.remove()
+    db.engine.dispose()  # no dead connection left in the pool for later tests
 
 
 def _kill_pooled_connection(db) -> None:
-    """Terminate the backend of the (single idle) pooled connection the next request will get."""
+    """Terminate the backend of the pool's only connection, which the next request will get."""
+    db.session.remove()
+    db.engine.dispose()
     pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
     db.session.remove()  # back to the pool
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 
+import psycopg
 from sqlalchemy import event, select
 
 from app.models import HistoryEvent, HumanTask
@@ -16,16 +17,36 @@ from app.models import HistoryEvent, HumanTask
 
 @contextlib.contextmanager
 def counted(db):
+    """The statements sent, SQLAlchemy's and those sent around it (models/pipeline.py)."""
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
         statements.append(" ".join(statement.split()))
 
-    event.listen(db.engine, "before_cursor_execute", count)
+    if db.engine.dialect.name != "postgresql":
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return
+    # On PostgreSQL the chain head is read on the psycopg connection itself: count there.
+    originals = {name: getattr(psycopg.Cursor, name) for name in ("execute", "executemany")}
+
+    def counting(original):
+        def call(cursor, query, *args, **kwargs):
+            count(None, cursor, query if isinstance(query, str) else query.decode())
+            return original(cursor, query, *args, **kwargs)
+
+        return call
+
+    for name, original in originals.items():
+        setattr(psycopg.Cursor, name, counting(original))
     try:
         yield statements
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        for name, original in originals.items():
+            setattr(psycopg.Cursor, name, original)
 
 
 def _start(world, username="ruben") -> dict:

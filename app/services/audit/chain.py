@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select, update
 
 from ...models import AuditChainHead, AuditEvent
+from ...models.pipeline import Batch
 
 GENESIS = "0" * 64
 HEAD_ID = 1
@@ -93,23 +94,24 @@ def row_hash(row) -> str:
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
 
-def append(session, events: list[AuditEvent]) -> None:
+def append(session, events: list[AuditEvent], batch: Batch | None = None) -> None:
     """Give the events their place in the chain and add them, inside the caller's transaction.
 
     Called at commit time, after everything else is flushed, so the chain-head row lock is
     the transaction's last lock and is held only until the commit: concurrent writers queue on
     it (PostgreSQL row lock; SQLite has one writer anyway) and can never fork the chain.
+    `batch`: the commit's pipeline (models/pipeline.py), if any.
     """
     if not events:
         return
-    session.flush()
+    batch = batch or Batch(session)
     head = AuditChainHead.__table__
     # Lock the head row and read it in one round trip (a no-op UPDATE takes the row lock).
-    locked = session.execute(
+    locked = batch.returning_row(
         update(head).where(head.c.id == HEAD_ID).values(seq=head.c.seq).returning(head.c.seq, head.c.hash)
-    ).one_or_none()
+    )
     if locked is None:  # an emptied table (tests) or a database set up without the migration
-        session.execute(insert(head).values(id=HEAD_ID, seq=0, hash=GENESIS))
+        session.execute(insert(head).inline().values(id=HEAD_ID, seq=0, hash=GENESIS))
         locked = (0, GENESIS)
     seq, prev = locked
     for event in events:
@@ -119,7 +121,7 @@ def append(session, events: list[AuditEvent]) -> None:
         event.hash = prev = row_hash(event)
     # Append-only rows: one multi-row INSERT, not the ORM's unit of work. The head row follows
     # the newest row by a trigger in the same statement (migration 0006).
-    session.execute(insert(AuditEvent.__table__), [_values(event) for event in events])
+    session.execute(insert(AuditEvent.__table__).inline(), [_values(event) for event in events])
 
 
 _AUDIT_COLUMNS = tuple((attr.key, attr.columns[0].key) for attr in AuditEvent.__mapper__.column_attrs)

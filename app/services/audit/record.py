@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ...engine import clock
 from ...models import AuditEvent, Case, HumanTask
+from ...models.pipeline import pipelined
 from .. import history_log
 from ..actors import Actor
 from . import chain
@@ -239,10 +240,15 @@ def _without_redundant_reads(rows: list[AuditEvent]) -> list[AuditEvent]:
 
 
 def _before_commit(session) -> None:
-    history_log.write_pending(session)  # first: the chain is the transaction's last write
     rows = session.info.pop(PENDING, None)
-    if rows:
-        chain.append(session, _without_redundant_reads(rows))
+    if not rows and not history_log.pending(session):
+        return  # nothing of ours to write: the session commits as usual
+    session.flush()  # the ORM's rows first: history and audit rows refer to them
+    with pipelined(session) as batch:
+        history_log.write_pending(session)  # before the chain: it is the transaction's last write
+        if rows:
+            chain.append(session, _without_redundant_reads(rows), batch)
+        batch.commit()
 
 
 def _after_transaction_end(session, transaction) -> None:

@@ -1,0 +1,78 @@
+"""A transaction's last writes and its COMMIT in as few round trips as the database allows.
+
+At commit a unit of work appends its history rows, locks and reads the audit chain head,
+appends its audit rows and commits. On PostgreSQL these go through psycopg's pipeline mode:
+statements that return nothing are queued, and only reading the head and the COMMIT wait for
+the server, so the four cost two round trips. SQLAlchemy's ORM cannot run in pipeline mode (it
+checks row counts of its UPDATEs), so the ORM flush happens before. On SQLite the same calls
+run one by one and the session commits as usual.
+
+Inside `pipelined`, execute only INSERTs that need nothing back (`insert(...).inline()`, no
+RETURNING) through the session, and read rows through `Batch.returning_row`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy.exc import DBAPIError
+
+
+class Batch:
+    """SQLite, or a savepoint: statement by statement; the session commits."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def returning_row(self, statement):
+        return self.session.execute(statement).one_or_none()
+
+    def commit(self) -> None:
+        """Commit now if that saves a round trip; the session's own commit then has nothing to do."""
+
+
+class _PipelinedBatch(Batch):
+    def __init__(self, session, raw, dialect):
+        super().__init__(session)
+        self.raw = raw  # the psycopg connection under the session's
+        self.dialect = dialect
+
+    def returning_row(self, statement):
+        compiled = statement.compile(dialect=self.dialect)
+        with self.raw.cursor() as cursor:
+            cursor.execute(str(compiled), compiled.params)
+            return cursor.fetchone()  # waits: sends whatever was queued before it too
+
+    def commit(self) -> None:
+        # Sends COMMIT after the queued statements and waits once for all of them. psycopg's
+        # connection is then idle, so SQLAlchemy's commit that follows sends nothing.
+        self.raw.commit()
+
+
+@contextlib.contextmanager
+def pipelined(session) -> Iterator[Batch]:
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or session.in_nested_transaction():
+        yield Batch(session)
+        return
+    raw = connection.connection.driver_connection
+    base_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with raw.pipeline():
+            yield _PipelinedBatch(session, raw, connection.dialect)
+    except DBAPIError:
+        raise  # from a statement SQLAlchemy executed: already translated
+    except base_error as exc:
+        raise _translated(connection, exc) from exc
+
+
+def _translated(connection, exc: Exception) -> DBAPIError:
+    """A psycopg error raised outside SQLAlchemy's execution, as SQLAlchemy would have raised it."""
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(exc, connection.connection.dbapi_connection, None)
+    if lost:
+        connection.invalidate(exc)
+    return DBAPIError.instance(
+        None, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
+    )
