@@ -8,12 +8,14 @@ checks row counts of its UPDATEs), so the ORM flush happens before. On SQLite th
 run one by one and the session commits as usual.
 
 Inside `pipelined`, execute only INSERTs that need nothing back (`insert(...).inline()`, no
-RETURNING) through the session, and read rows through `Batch.returning_row`.
+RETURNING) through the session, and read rows through `Batch.returning_row` (constant
+statements with literal parameters: they are compiled once).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 
 from sqlalchemy.exc import DBAPIError
@@ -39,15 +41,22 @@ class _PipelinedBatch(Batch):
         self.dialect = dialect
 
     def returning_row(self, statement):
-        compiled = statement.compile(dialect=self.dialect)
+        sql, params = _compiled(statement, self.dialect)
         with self.raw.cursor() as cursor:
-            cursor.execute(str(compiled), compiled.params)
+            cursor.execute(sql, params)
             return cursor.fetchone()  # waits: sends whatever was queued before it too
 
     def commit(self) -> None:
         # Sends COMMIT after the queued statements and waits once for all of them. psycopg's
         # connection is then idle, so SQLAlchemy's commit that follows sends nothing.
         self.raw.commit()
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(statement, dialect) -> tuple[str, dict]:
+    """SQL and parameters of a constant statement (module-level: its identity is the key)."""
+    compiled = statement.compile(dialect=dialect)
+    return str(compiled), compiled.params
 
 
 @contextlib.contextmanager

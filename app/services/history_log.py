@@ -29,10 +29,9 @@ def write_pending(session) -> None:
     events = session.info.pop(PENDING, None)
     if not events:
         return
-    # inline(): no RETURNING of the generated ids, so the INSERT can wait in a pipeline.
-    session.execute(
-        insert(HistoryEvent.__table__).inline(), [{key: getattr(e, key) for key in _COLUMNS} for e in events]
-    )
+    # inline(): no RETURNING of the generated ids, so the INSERTs can wait in a pipeline.
+    rows = [{key: getattr(e, key) for key in _COLUMNS} for e in events]
+    session.execute(insert(HistoryEvent.__table__).inline(), rows)
 
 
 def discard(session) -> None:

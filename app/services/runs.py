@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import inspect, select
 
 from ..engine import ProcessRun, clock, task_attributes
-from ..models import HistoryEvent, HumanTask, Message, ProcessInstance, TaskCandidate, Timer
-from . import audit, data_sources, history_log
+from ..models import HistoryEvent, HumanTask, Message, ProcessInstance, Timer
+from . import audit, candidate_rows, data_sources, history_log
 from .actors import Actor
 
 log = logging.getLogger(__name__)
@@ -134,10 +134,8 @@ def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime, 
             documentation=meta.get("documentation") or meta.get("instructions"),
             created_at=now,
         )
-        row.candidates = [TaskCandidate(group_name=g) for g in row.candidate_groups] + [
-            TaskCandidate(user_name=u) for u in row.candidate_users
-        ]
         session.add(row)
+        candidate_rows.add(session, row)  # its task_candidates rows: inserted at commit
         history(
             session,
             instance,

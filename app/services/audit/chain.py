@@ -94,6 +94,13 @@ def row_hash(row) -> str:
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
 
+_HEAD = AuditChainHead.__table__
+# Lock the head row and read it in one round trip (a no-op UPDATE takes the row lock).
+_LOCK_HEAD = (
+    update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq).returning(_HEAD.c.seq, _HEAD.c.hash)
+)
+
+
 def append(session, events: list[AuditEvent], batch: Batch | None = None) -> None:
     """Give the events their place in the chain and add them, inside the caller's transaction.
 
@@ -105,13 +112,9 @@ def append(session, events: list[AuditEvent], batch: Batch | None = None) -> Non
     if not events:
         return
     batch = batch or Batch(session)
-    head = AuditChainHead.__table__
-    # Lock the head row and read it in one round trip (a no-op UPDATE takes the row lock).
-    locked = batch.returning_row(
-        update(head).where(head.c.id == HEAD_ID).values(seq=head.c.seq).returning(head.c.seq, head.c.hash)
-    )
+    locked = batch.returning_row(_LOCK_HEAD)
     if locked is None:  # an emptied table (tests) or a database set up without the migration
-        session.execute(insert(head).inline().values(id=HEAD_ID, seq=0, hash=GENESIS))
+        session.execute(insert(_HEAD).inline().values(id=HEAD_ID, seq=0, hash=GENESIS))
         locked = (0, GENESIS)
     seq, prev = locked
     for event in events:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ...engine import clock
 from ...models import AuditEvent, Case, HumanTask
 from ...models.pipeline import pipelined
-from .. import history_log
+from .. import candidate_rows, history_log
 from ..actors import Actor
 from . import chain
 
@@ -240,11 +240,13 @@ def _without_redundant_reads(rows: list[AuditEvent]) -> list[AuditEvent]:
 
 
 def _before_commit(session) -> None:
+    """The unit of work's append-only rows, then the chain, then COMMIT (pipelined where possible)."""
     rows = session.info.pop(PENDING, None)
-    if not rows and not history_log.pending(session):
+    if not rows and not history_log.pending(session) and not candidate_rows.pending(session):
         return  # nothing of ours to write: the session commits as usual
-    session.flush()  # the ORM's rows first: history and audit rows refer to them
+    session.flush()  # the ORM's rows first: the appended rows refer to them
     with pipelined(session) as batch:
+        candidate_rows.write_pending(session)
         history_log.write_pending(session)  # before the chain: it is the transaction's last write
         if rows:
             chain.append(session, _without_redundant_reads(rows), batch)
@@ -256,6 +258,7 @@ def _after_transaction_end(session, transaction) -> None:
         session.info.pop(PENDING, None)
         session.info.pop(LAST_ACTOR, None)
         history_log.discard(session)
+        candidate_rows.discard(session)
 
 
 _installed = False
