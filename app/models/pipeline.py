@@ -18,6 +18,8 @@ import contextlib
 import functools
 from collections.abc import Iterator
 
+from psycopg.pq import PipelineStatus, TransactionStatus
+from psycopg.rows import namedtuple_row
 from sqlalchemy.exc import DBAPIError
 
 
@@ -57,6 +59,30 @@ def _compiled(statement, dialect) -> tuple[str, dict]:
     """SQL and parameters of a constant statement (module-level: its identity is the key)."""
     compiled = statement.compile(dialect=dialect)
     return str(compiled), compiled.params
+
+
+def opening_read(session, statement, params: dict) -> list:
+    """The rows of the read that opens the session's transaction (a request's first query).
+
+    psycopg sends a transaction's BEGIN as a round trip of its own; in pipeline mode it goes
+    with the query. `statement` is a module-level constant with named bind parameters (it is
+    compiled once); rows come back as named tuples, like SQLAlchemy's rows.
+    """
+    connection = session.connection()
+    raw = connection.connection.driver_connection
+    if (
+        connection.dialect.name != "postgresql"
+        or raw.info.transaction_status != TransactionStatus.IDLE
+        or raw.pgconn.pipeline_status != PipelineStatus.OFF
+    ):
+        return session.execute(statement, params).all()
+    sql, _ = _compiled(statement, connection.dialect)
+    try:
+        with raw.pipeline(), raw.cursor(row_factory=namedtuple_row) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise _translated(connection, exc) from exc
 
 
 @contextlib.contextmanager

@@ -8,12 +8,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..engine import clock
 from ..extensions import db
 from ..models import ROLES, ApiToken, Group, Membership, Organisation, User
+from ..models.pipeline import opening_read
 from .actors import EXTERNAL_SYSTEM, Actor
 from .errors import InvalidInput, NotFound
 from .unit_of_work import unit_of_work
@@ -204,16 +205,19 @@ def _actor_where(condition, **context) -> Actor | None:
     return _actor_from_rows(rows, **context)
 
 
+_TOKEN_ACTOR = _actor_query(
+    _ACTOR_COLUMNS.add_columns(ApiToken.expires_at, ApiToken.revoked_at)
+    .select_from(ApiToken)
+    .join(User, User.id == ApiToken.user_id)
+).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def authenticate_token(token: str, **context) -> Actor | None:
     """The actor behind a bearer token, or None if unknown, expired, revoked or inactive."""
     if not token:
         return None
-    query = _ACTOR_COLUMNS.add_columns(ApiToken.expires_at, ApiToken.revoked_at).select_from(ApiToken)
-    rows = db.session.execute(
-        _actor_query(query.join(User, User.id == ApiToken.user_id)).where(
-            ApiToken.token_hash == _hash_token(token)
-        )
-    ).all()
+    # A request's first query: its transaction's BEGIN goes along (models/pipeline.py).
+    rows = opening_read(db.session, _TOKEN_ACTOR, {"token_hash": _hash_token(token)})
     if not rows or rows[0].revoked_at is not None or rows[0].expires_at <= clock.now():
         return None
     return _actor_from_rows(rows, **context)
