@@ -3,9 +3,9 @@
 At commit a unit of work appends its history rows, locks and reads the audit chain head,
 appends its audit rows and commits. On PostgreSQL these go through psycopg's pipeline mode:
 statements that return nothing are queued, and only reading the head and the COMMIT wait for
-the server, so the four cost two round trips. SQLAlchemy's ORM cannot run in pipeline mode (it
-checks row counts of its UPDATEs), so the ORM flush happens before. On SQLite the same calls
-run one by one and the session commits as usual.
+the server, so the four cost two round trips. SQLAlchemy's ORM flush joins them when it only
+inserts rows with known keys (a start); with UPDATEs (it checks their row counts) it runs
+before. On SQLite the same calls run one by one and the session commits as usual.
 
 Inside `pipelined`, execute only INSERTs that need nothing back (`insert(...).inline()`, no
 RETURNING) through the session, and read rows through `Batch.returning_row` (constant
@@ -18,8 +18,10 @@ import contextlib
 import functools
 from collections.abc import Iterator
 
+from psycopg.errors import PipelineAborted
 from psycopg.pq import PipelineStatus, TransactionStatus
 from psycopg.rows import namedtuple_row
+from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 
 
@@ -61,6 +63,20 @@ def _compiled(statement, dialect) -> tuple[str, dict]:
     return str(compiled), compiled.params
 
 
+def flush_needs_no_answer(session) -> bool:
+    """Whether the ORM's flush would only INSERT new rows whose keys it knows.
+
+    Such a flush sends nothing it waits for (no RETURNING, no row counts to check), so it can go
+    in the commit's pipeline; an UPDATE or DELETE (the ORM checks how many rows it hit) or a key
+    the database generates cannot.
+    """
+    if session.dirty or session.deleted:
+        return False
+    return all(
+        None not in inspect(obj).mapper.primary_key_from_instance(obj) for obj in session.new
+    )
+
+
 def opening_read(session, statement, params: dict) -> list:
     """The rows of the read that opens the session's transaction (a request's first query).
 
@@ -96,8 +112,14 @@ def pipelined(session) -> Iterator[Batch]:
     try:
         with raw.pipeline():
             yield _PipelinedBatch(session, raw, connection.dialect)
-    except DBAPIError:
-        raise  # from a statement SQLAlchemy executed: already translated
+    except DBAPIError as exc:
+        # From a statement SQLAlchemy executed: already translated. When a flush fails in the
+        # pipeline, SQLAlchemy's rollback inside it cannot run there and reports the pipeline as
+        # aborted; the error worth telling is the statement's. The caller's rollback follows.
+        cause = exc.__context__
+        if isinstance(exc.orig, PipelineAborted) and isinstance(cause, DBAPIError):
+            raise cause from None
+        raise
     except base_error as exc:
         raise _translated(connection, exc) from exc
 

@@ -36,3 +36,30 @@ def test_a_failing_audit_insert_undoes_the_whole_step(db, pathway, monkeypatch):
     assert db.session.get(HumanTask, task.id).status == "completed"
     db.session.rollback()
     assert audit.verify(db.session).ok
+
+
+def test_a_failing_insert_of_a_start_undoes_the_whole_start(db, pathway, monkeypatch):
+    # A start only inserts rows with known keys, so its flush goes in the pipeline too.
+    first = instances.start_instance("beslissing", actor=ANNA, subject={"displayName": "Mw. S"})
+    db.session.rollback()
+    counts = _counts(db)
+    monkeypatch.setattr(instances.uuid, "uuid4", lambda: first.id)  # the same instance id again
+    with pytest.raises(IntegrityError):
+        instances.start_instance("beslissing", actor=ANNA, subject={"displayName": "Mw. T"})
+    monkeypatch.undo()
+    assert _counts(db) == counts
+    instances.start_instance("beslissing", actor=ANNA, subject={"displayName": "Mw. T"})
+    db.session.rollback()
+    assert audit.verify(db.session).ok
+
+
+def _counts(db) -> tuple[int, ...]:
+    from app.models import Case, ProcessInstance
+
+    db.session.rollback()
+    found = tuple(
+        db.session.execute(select(func.count()).select_from(model)).scalar_one()
+        for model in (Case, ProcessInstance, HumanTask, HistoryEvent, AuditEvent)
+    )
+    db.session.rollback()
+    return found

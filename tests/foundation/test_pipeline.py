@@ -34,3 +34,23 @@ def test_on_postgresql_the_read_leaves_its_transaction_open(db):
     assert raw.info.transaction_status == TransactionStatus.INTRANS  # BEGIN went with the read
     db.session.rollback()
     assert raw.info.transaction_status == TransactionStatus.IDLE
+
+
+def test_only_a_flush_of_new_rows_with_known_keys_goes_in_the_pipeline(db):
+    import uuid
+
+    from app.models import Case, TaskCandidate
+    from app.models.pipeline import flush_needs_no_answer
+
+    demo.seed()
+    db.session.commit()
+    assert flush_needs_no_answer(db.session)  # nothing to flush
+    db.session.add(Case(id=uuid.uuid4(), pseudonym="p-1", display_name="Mw. R"))
+    assert flush_needs_no_answer(db.session)  # an INSERT with its key: nothing to wait for
+    db.session.add(TaskCandidate(task_id=uuid.uuid4(), group_name="g"))
+    assert not flush_needs_no_answer(db.session)  # the database makes its key: RETURNING
+    db.session.rollback()
+    anna = db.session.execute(select(User).where(User.username == "anna")).scalar_one()
+    anna.display_name = "Anna"
+    assert not flush_needs_no_answer(db.session)  # an UPDATE: the ORM checks its row count
+    db.session.rollback()

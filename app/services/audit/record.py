@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ...engine import clock
 from ...models import AuditEvent, Case, HumanTask
-from ...models.pipeline import pipelined
+from ...models.pipeline import flush_needs_no_answer, pipelined
 from .. import candidate_rows, history_log
 from ..actors import Actor
 from . import chain
@@ -244,8 +244,13 @@ def _before_commit(session) -> None:
     rows = session.info.pop(PENDING, None)
     if not rows and not history_log.pending(session) and not candidate_rows.pending(session):
         return  # nothing of ours to write: the session commits as usual
-    session.flush()  # the ORM's rows first: the appended rows refer to them
+    # The ORM's rows first: the appended rows refer to them.
+    flush_in_pipeline = flush_needs_no_answer(session)
+    if not flush_in_pipeline:
+        session.flush()
     with pipelined(session) as batch:
+        if flush_in_pipeline:
+            session.flush()
         candidate_rows.write_pending(session)
         history_log.write_pending(session)  # before the chain: it is the transaction's last write
         if rows:
