@@ -14,6 +14,7 @@ from sqlalchemy import exists, or_, select
 
 from ..extensions import db
 from ..models import Case, Group, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, Resource, User
+from . import audit
 from .actors import Actor
 from .deployments import form_schema
 from .errors import NotFound
@@ -136,6 +137,14 @@ def case_file(case_id, *, actor: Actor) -> CaseFile:
                 active_elements=active,
             )
         )
+    audit.record_access(
+        session,
+        actor,
+        object_type="Case",
+        object_id=case.id,
+        case_id=case.id,
+        details={"instances": [str(view.instance.id) for view in views]},
+    )
     return CaseFile(case=case, instances=views)
 
 

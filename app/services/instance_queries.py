@@ -20,6 +20,7 @@ from sqlalchemy.orm import scoped_session
 
 from ..engine import EngineError
 from ..models import Case, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate
+from . import audit
 from .actors import Actor
 from .errors import Forbidden, NotFound
 from .instances import get_instance
@@ -145,6 +146,17 @@ def list_instances(session, actor: Actor, f: InstanceFilter) -> tuple[list[dict]
         .limit(per_page)
         .offset((f.page - 1) * per_page)
     ).all()
+    audit.record_search(
+        session,
+        actor,
+        "ProcessInstance",
+        [(i.case_id, i.id, n) for i, _, n, _, _ in rows],
+        processKey=f.process_key,
+        status=f.status,
+        case=f.case,
+        businessKey=f.business_key,
+        page=f.page,
+    )
     return [_summary(i, v, n, c, bool(s)) for i, v, n, c, s in rows], total
 
 
@@ -200,8 +212,19 @@ def _visible_row(session, instance_id, actor: Actor):
     return row
 
 
-def instance_detail(session, instance_id, actor: Actor) -> dict:
+def instance_detail(session, instance_id, actor: Actor, *, log_read: bool = True) -> dict:
+    """What the caller may see of one instance; the read is audit-logged (`log_read=False` only
+    where the same request already logged a change of the instance)."""
     instance, version, name, case_row, sees_case = _visible_row(session, instance_id, actor)
+    if log_read:
+        audit.record_access(
+            session,
+            actor,
+            object_type="ProcessInstance",
+            object_id=instance.id,
+            instance=instance,
+            details={"caseData": bool(sees_case)},
+        )
     open_tasks = session.execute(
         select(HumanTask)
         .where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
@@ -217,7 +240,7 @@ def started_detail(session, instance: ProcessInstance, actor: Actor) -> dict:
     involved by definition (`started_by`), so the rules above reduce to their roles.
     """
     if instance.started_tasks is None:
-        return instance_detail(session, instance.id, actor)
+        return instance_detail(session, instance.id, actor, log_read=False)  # the start's row says it
     if not (sees_everything(actor) or actor.has_role("process-owner") or actor.has_role("professional")):
         raise NotFound("no such process instance")
     sees_case = sees_everything(actor) or actor.has_role("professional")

@@ -18,6 +18,10 @@ class _Client:
         g.pop("actor", None)
         return self.client.get(*args, **kwargs)
 
+    def post(self, *args, **kwargs):
+        g.pop("actor", None)
+        return self.client.post(*args, **kwargs)
+
 
 @pytest.fixture
 def clients(app, db, pathway):
@@ -40,6 +44,48 @@ def test_an_api_read_is_logged_with_address_and_purpose(clients, db, pathway):
     read = audit_rows(db, event_type="task.read")[-1]
     assert (read.user, read.action, read.purpose, read.address) == ("anna", "R", "care", "127.0.0.1")
     assert read.organisation == "wijkteam-noord" and read.case_id == instance.case_id
+
+
+def test_reading_and_listing_instances_is_logged_per_resident(clients, db, pathway):
+    first, second = pathway(name="Mw. Jansen"), pathway(name="Dhr. Bakker")
+    anna = clients["anna"]
+    before = len(audit_rows(db))
+    assert anna.get(f"/api/v1/process-instances/{first.id}").status_code == 200
+    listing = anna.get("/api/v1/process-instances?processKey=beslissing")
+    assert listing.status_code == 200 and listing.get_json()["total"] == 2
+    rows = audit_rows(db)[before:]
+    assert [(r.action, r.event_type) for r in rows] == [
+        ("R", "instance.read"),
+        ("E", "instance.searched"),
+        ("R", "instance.listed"),
+        ("R", "instance.listed"),
+    ]
+    read, search, *listed = rows
+    assert (read.user, read.instance_id, read.case_id) == ("anna", first.id, first.case_id)
+    assert read.case_pseudonym and read.details == {"caseData": True}
+    assert search.details["filters"] == {"processKey": "beslissing", "page": 1}
+    assert search.details["shown"] == 2
+    assert {r.case_id for r in listed} == {first.case_id, second.case_id}
+    assert all(r.case_pseudonym for r in listed)
+    assert {r.object_id for r in listed} == {str(first.id), str(second.id)}
+
+
+def test_a_cancellation_answer_is_not_logged_again_as_a_read(clients, db, pathway):
+    instance = pathway()
+    before = len(audit_rows(db))
+    response = clients["anna"].post(
+        f"/api/v1/process-instances/{instance.id}/cancel", json={"reason": "verhuisd"}
+    )
+    assert response.status_code == 200, response.get_json()
+    events = [r.event_type for r in audit_rows(db)[before:]]
+    assert "instance.cancelled" in events and "instance.read" not in events
+
+
+def test_an_unseen_instance_leaves_no_read_row(clients, db, pathway):
+    before = len(audit_rows(db))
+    missing = clients["anna"].get("/api/v1/process-instances/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404
+    assert [r.event_type for r in audit_rows(db)[before:]] == []
 
 
 def test_non_auditors_get_403_whether_or_not_the_thing_exists(clients, db, pathway):

@@ -5,7 +5,7 @@ Importing this package hooks the chain into every session's commit (see `record.
 
 from .chain import Verification, verify
 from .record import install as _install
-from .record import is_break_glass, record, record_access, record_history, record_task_reads
+from .record import is_break_glass, record, record_access, record_history, record_search, record_task_reads
 
 _install()
 
@@ -15,6 +15,7 @@ __all__ = [
     "record",
     "record_access",
     "record_history",
+    "record_search",
     "record_task_reads",
     "verify",
 ]

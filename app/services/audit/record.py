@@ -195,34 +195,43 @@ def record_access(
     )
 
 
-def record_task_reads(session, actor: Actor, tasks, **search) -> None:
-    """An inbox search: one E row for the search, one R row per resident whose tasks it showed."""
+def record_search(session, actor: Actor, object_type: str, shown, **search) -> None:
+    """A search or listing: one E row for the search, one R row per resident whose records it showed.
+
+    `shown` holds (case id, object id, name) of each record on the page.
+    """
+    noun = EVENT_NOUNS[object_type]
     record_access(
         session,
         actor,
         action="E",
-        object_type="HumanTask",
-        event_type="task.searched",
-        details={"filters": {k: v for k, v in search.items() if v is not None}, "shown": len(tasks)},
+        object_type=object_type,
+        event_type=f"{noun}.searched",
+        details={"filters": {k: v for k, v in search.items() if v is not None}, "shown": len(shown)},
     )
     by_case: dict = {}
-    for task in tasks:
-        by_case.setdefault(task.case_id, []).append(task)
+    for case_id, object_id, name in shown:
+        by_case.setdefault(case_id, []).append((object_id, name))
     # One query loads every shown case into the session (held here: the identity map is weak),
     # so the rows below find their pseudonyms without a query each.
     ids = [case_id for case_id in by_case if case_id is not None]
     loaded = session.execute(select(Case).where(Case.id.in_(ids))).scalars().all() if ids else []
-    for case_id, shown in by_case.items():
+    for case_id, records in by_case.items():
         record_access(
             session,
             actor,
-            object_type="HumanTask",
-            object_id=",".join(str(t.id) for t in shown),
+            object_type=object_type,
+            object_id=",".join(str(object_id) for object_id, _ in records),
             case_id=case_id,
-            event_type="task.listed",
-            details={"tasks": [{"id": str(t.id), "name": t.name} for t in shown]},
+            event_type=f"{noun}.listed",
+            details={f"{noun}s": [{"id": str(object_id), "name": name} for object_id, name in records]},
         )
     del loaded
+
+
+def record_task_reads(session, actor: Actor, tasks, **search) -> None:
+    """An inbox search: one E row for the search, one R row per resident whose tasks it showed."""
+    record_search(session, actor, "HumanTask", [(t.case_id, t.id, t.name) for t in tasks], **search)
 
 
 def pending(session) -> list[AuditEvent]:
