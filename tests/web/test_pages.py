@@ -142,7 +142,8 @@ def test_case_page_for_the_involved_and_404_for_others(care, login):
     assert page.status_code == 200
     assert 'data-active="ut_melding"' in page.text
     [read] = _audit_rows(event_type="case.read")  # NEN 7513: opening a case file is a read
-    assert (read.user, read.case_id, read.details) == ("anna", instance.case_id, {"instances": [str(instance.id)]})
+    assert (read.user, read.case_id) == ("anna", instance.case_id)
+    assert read.details == {"instances": [str(instance.id)]}
     assert client.get(f"/instances/{instance.id}/diagram.bpmn").text.startswith("<?xml")
     other = login("fatima")
     assert other.get(f"/cases/{instance.case_id}").status_code == 404
