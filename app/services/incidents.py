@@ -25,6 +25,7 @@ from sqlalchemy.orm import defer
 
 from ..engine import EngineError, ProcessRun, clock
 from ..models import Message, ProcessInstance
+from . import audit
 from .actors import SYSTEM, Actor
 from .errors import Conflict, Forbidden, InvalidInput, ProcessFailure
 from .runs import history, load_run, save_run
@@ -160,7 +161,19 @@ def list_incidents(
         rows = [r for r in rows if (r.error or {}).get("elementId") == element_id]
     rows.sort(key=lambda r: (r.error or {}).get("at") or "")  # ISO times sort as text
     start = (page - 1) * per_page
-    return IncidentPage(items=rows[start : start + per_page], total=len(rows))
+    items = rows[start : start + per_page]
+    # Case ids and error messages (which may quote a resident's data) are client data too.
+    audit.record_search(
+        db.session,
+        actor,
+        "ProcessInstance",
+        [(r.case_id, r.id, r.process_key) for r in items],
+        event_noun="incident",
+        processKey=process_key,
+        elementId=element_id,
+        page=page,
+    )
+    return IncidentPage(items=items, total=len(rows))
 
 
 def retry(instance_id, *, actor: Actor) -> ProcessInstance:

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from app.models import HistoryEvent, HumanTask, Message, ProcessInstance, Timer
+from app.models import AuditEvent, HistoryEvent, HumanTask, Message, ProcessInstance, Timer
 from app.services import deliveries, identity, incidents, instances, tasks, timers
 from app.services.actors import SYSTEM
 from app.services.errors import Conflict, Forbidden, ProcessFailure
@@ -213,6 +213,16 @@ def test_incidents_api(app, deploy, db, clock):
     assert listed.status_code == 200 and listed.json["total"] == 1
     [item] = listed.json["items"]
     assert item["instanceId"] == str(bad.id) and item["elementId"] == "compute" and item["line"] == 1
+    db.session.expire_all()
+    logged = db.session.execute(
+        select(AuditEvent).where(AuditEvent.event_type.like("incident.%")).order_by(AuditEvent.seq)
+    ).scalars().all()
+    assert [(r.action, r.event_type, r.user) for r in logged] == [
+        ("E", "incident.searched", "olaf"),
+        ("R", "incident.listed", "olaf"),
+    ]
+    assert logged[1].object_id == str(bad.id)
+    assert logged[1].details == {"incidents": [{"id": str(bad.id), "name": "timer_script"}]}
 
     again = call("post", f"/api/v1/incidents/{bad.id}/retry", owner, json={})
     assert again.status_code == 422 and again.json["error"]["elementId"] == "compute"

@@ -195,12 +195,15 @@ def record_access(
     )
 
 
-def record_search(session, actor: Actor, object_type: str, shown, **search) -> None:
+def record_search(
+    session, actor: Actor, object_type: str, shown, *, event_noun: str | None = None, **search
+) -> None:
     """A search or listing: one E row for the search, one R row per resident whose records it showed.
 
-    `shown` holds (case id, object id, name) of each record on the page.
+    `shown` holds (case id, object id, name) of each record on the page; `event_noun` names the
+    events when the list is not the object type's own (incidents are process instances).
     """
-    noun = EVENT_NOUNS[object_type]
+    noun = event_noun or EVENT_NOUNS[object_type]
     record_access(
         session,
         actor,
