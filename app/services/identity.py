@@ -325,5 +325,5 @@ def link_external_subject(username: str, subject: str) -> User:
 
 
 def load_actor(username: str, **context) -> Actor | None:
-    """The actor of a logged-in web session, re-read each request so revoked rights take effect."""
+    """The actor of a user by name, with its current rights (for scripts and tests acting as a user)."""
     return _actor_where(User.username == username, **context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
-from ..services.identity import authenticate_password
+from ..services import identity
 from .session import current_actor, safe_next
 
 
@@ -35,10 +35,10 @@ def routes(bp, limiter) -> None:
         username = ""
         if request.method == "POST":
             username = (request.form.get("username") or "").strip()
-            actor = authenticate_password(username, request.form.get("password") or "")
-            if actor is not None:
+            found = identity.login(username, request.form.get("password") or "")
+            if found is not None:
                 session.clear()  # a fresh session: no fixation of a pre-login cookie
-                session["user"] = actor.username
+                session["user_id"] = found[0]
                 session.permanent = True
                 return redirect(safe_next(request.args.get("next")))
             error = gettext("Unknown user name or wrong password.")

@@ -1,4 +1,4 @@
-"""Who is logged in: the user name in the signed session cookie, re-read as an `Actor`."""
+"""Who is logged in: the user id in the signed session cookie, re-read as an `Actor` each request."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import functools
 from flask import current_app, g, redirect, request, session, url_for
 
 from ..services.actors import Actor
-from ..services.identity import load_actor
+from ..services.identity import actor_for_session
 
 
 def load_session_actor() -> None:
@@ -15,10 +15,10 @@ def load_session_actor() -> None:
     outlives several requests (the test client inside a test's app context), Flask-WTF's cached
     CSRF token and the previous actor in `g` would otherwise leak into the next request."""
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-    username = session.get("user")
+    user_id = session.get("user_id")
     actor = None
-    if username:
-        actor = load_actor(username, address=request.remote_addr, purpose="care")
+    if user_id:
+        actor = actor_for_session(user_id, address=request.remote_addr, purpose="care")
         if actor is None:
             session.clear()  # the account was removed or deactivated
     g.actor = actor

@@ -66,6 +66,23 @@ def test_session_cookie_is_httponly_and_samesite(care, login, app):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_a_session_holds_the_user_id_and_ends_when_the_account_is_deactivated(care, login):
+    from app.extensions import db
+    from app.services import identity
+
+    client = login("anna")
+    with client.session_transaction() as cookie:
+        assert cookie["user_id"] == str(identity.find_user(db.session, "anna").id)
+        assert "user" not in cookie  # no user name in the cookie
+    assert client.get("/inbox").status_code == 200
+    identity.find_user(db.session, "anna").active = False
+    db.session.commit()
+    response = client.get("/inbox")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    with client.session_transaction() as cookie:
+        assert "user_id" not in cookie
+
+
 def test_cookies_are_secure_outside_debug_and_testing(tmp_path):
     from app import create_app
 
