@@ -252,6 +252,13 @@ class ProcessRun:
                     return True
         return False
 
+    def task_data(self, task_id: uuid.UUID) -> dict:
+        """A copy of an open human task's data (what its form starts from)."""
+        task = self.workflow.get_task_from_id(task_id)
+        if task is None or task.state != TaskState.READY:
+            raise UnknownTask(f"task {task_id} is not open")
+        return copy.deepcopy(task.data)
+
     def set_task_data(self, task_id: uuid.UUID, values: dict) -> None:
         """Put service-provided values into an open human task's data (shown in its form)."""
         task = self.workflow.get_task_from_id(task_id)

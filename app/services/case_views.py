@@ -19,7 +19,7 @@ from .actors import Actor
 from .deployments import form_schema
 from .errors import NotFound
 from .instances import may_start
-from .tasks import get_task, visible_to
+from .tasks import get_task, read_only_values, visible_to
 
 # History kinds that are a step on the timeline (the rest is bookkeeping).
 TIMELINE_KINDS = (
@@ -47,6 +47,7 @@ class TaskView:
     pathway: str
     schema: dict | None
     others: list[HumanTask]  # other open tasks of the same case: who else is involved
+    read_only: dict  # the form's read-only fields as the service filled them (open tasks)
 
 
 @dataclass
@@ -85,12 +86,14 @@ def task_view(task_id, *, actor: Actor) -> TaskView:
                 .order_by(HumanTask.due_at.is_(None), HumanTask.due_at)
             ).scalars()
         )
+    schema = form_schema(instance.definition, task.form_key)
     return TaskView(
         task=task,
         case=instance.case,
         pathway=instance.definition.name,
-        schema=form_schema(instance.definition, task.form_key),
+        schema=schema,
         others=others,
+        read_only=read_only_values(task, schema),
     )
 
 

@@ -43,7 +43,10 @@ def task_detail(session, task_id, actor: Actor) -> dict:
         "form": (
             {"key": task.form_key, "schema": schema, "ui": schema.get("x-ui") or {}} if schema else None
         ),
-        "data": task.draft if task.draft is not None else _prefill(schema, variables),
+        "data": {
+            **(task.draft if task.draft is not None else _prefill(schema, variables)),
+            **(tasks.read_only_values(task, schema) if sees_case else {}),
+        },
         "draftSaved": task.draft is not None,
         "variables": variables,
         "context": _context(session, task, instance, case) if sees_case else None,

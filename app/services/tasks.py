@@ -206,8 +206,24 @@ def _require_open(task: HumanTask) -> None:
         raise Conflict(f"this task is {task.status}")
 
 
-def validate_form_data(task: HumanTask, data: dict) -> None:
-    validate_against(form_schema(task.instance.definition, task.form_key), data)
+def read_only_keys(schema: dict | None) -> list[str]:
+    """The form's top-level fields the service fills (`readOnly`: a data source, an earlier step)."""
+    return [k for k, p in ((schema or {}).get("properties") or {}).items() if p.get("readOnly")]
+
+
+def read_only_values(task: HumanTask, schema: dict | None) -> dict:
+    """The values of an open task's read-only fields, as the service put them into the task.
+
+    For showing the form; a completion takes them from the task itself (`complete`).
+    """
+    keys = read_only_keys(schema)
+    if not keys or task.status != "open":
+        return {}
+    try:
+        data = load_run(task.instance).task_data(task.id)
+    except UnknownTask:
+        return {}  # the engine moved on (a concurrent completion): nothing to show
+    return {k: data[k] for k in keys if k in data}
 
 
 def validate_against(schema: dict | None, data: dict) -> None:
@@ -230,12 +246,17 @@ def complete(task_id, data: dict, *, actor: Actor) -> HumanTask:
         raise InvalidInput("data must be an object", errors={"data": ["not an object"]})
     with unit_of_work() as session:
         task = _workable(session, task_id, actor, "complete", _TASK_TO_COMPLETE)
-        validate_form_data(task, data)
         instance = task.instance
         if instance.status != "running":
             raise Conflict(f"the pathway is {instance.status}")
+        schema = form_schema(instance.definition, task.form_key)
         run = load_run(instance)
         try:
+            if keys := read_only_keys(schema):
+                # Read-only fields are the service's: taken from the task, whatever was sent.
+                given = run.task_data(task.id)
+                data = {**data, **{k: given[k] for k in keys if k in given}}
+            validate_against(schema, data)
             run.complete(task.id, data)
         except UnknownTask as exc:
             raise Conflict(exc.message) from exc

@@ -52,6 +52,12 @@ class Field:
     def scale_values(self) -> list[int]:
         return list(range(int(self.minimum), int(self.maximum) + 1))
 
+    def shown(self, value) -> str:
+        """A read-only value as text: an option's title where the field has options."""
+        if value is None or value == "":
+            return "—"
+        return dict(self.options).get(str(value), str(value))
+
     def has_errors(self) -> bool:
         return (
             bool(self.errors)
@@ -146,6 +152,9 @@ def _build_object(schema: dict, data: dict, errors: dict, prefix: str, hints: di
             # A widget on an object applies to its members (e.g. "scale" on the ZRM domains).
             child_hints = {"widgets": dict.fromkeys(prop.get("properties", {}), widget)} if widget else {}
             f.children = _build_object(prop, value or {}, errors, prefix=path + "/", hints=child_hints)
+        elif kind == "readonly" and ((prop.get("items") or {}).get("type")) == "object":
+            # A list the service filled: shown as a table, one column per item field.
+            f.children = _build_object(prop["items"], {}, {}, prefix=path + "/", hints={})
         elif kind == "repeat":
             item = prop["items"]
             rows = value if isinstance(value, list) else []

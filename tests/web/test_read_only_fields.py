@@ -1,0 +1,105 @@
+"""Read-only form fields are the service's: shown from the open task, taken from it at completion.
+
+The fortnightly learning session (`leren`) is the real case: its required `leercasussen` list is
+filled by a data source when the task opens; a professional adds the session date and points.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from app.models import Case, HumanTask
+from tests.web.conftest import csrf_token
+
+QUESTION = "Hoe betrek je het netwerk eerder?"
+
+
+@pytest.fixture
+def session_task(care, db):
+    """A case flagged as learning case at a case meeting, then the session task that lists it."""
+    from app.services import instances, timers
+    from app.services.actors import SYSTEM
+
+    clock = care
+    leren = instances.start_instance("leren", actor=SYSTEM)
+    resident = Case(pseudonym="Z-ABC", display_name="Mw. Geheim", created_at=clock.now)
+    db.session.add(resident)
+    db.session.commit()
+    clock.advance(days=3)
+    meeting = instances.start_instance("triage", actor=SYSTEM, case_id=str(resident.id))
+    db.session.add(
+        HumanTask(
+            id=uuid.uuid4(),
+            instance_id=meeting.id,
+            case_id=resident.id,
+            process_key="triage",
+            element_id="ut_casusoverleg",
+            name="Casusoverleg",
+            candidate_groups=["wijkteam-regie"],
+            candidate_users=[],
+            status="completed",
+            priority=50,
+            created_at=clock.now,
+            completed_at=clock.now,
+            completed_by="ruben",
+            data={"leercasus": True, "leervraag": QUESTION, "route": "opschalen"},
+        )
+    )
+    db.session.commit()
+    clock.advance(days=12)
+    assert timers.fire_due_timers() >= 1
+    db.session.expire_all()
+    return db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == leren.id, HumanTask.status == "open")
+    ).scalar_one()
+
+
+def test_the_form_shows_the_service_filled_list_and_completes_without_it(session_task, login, db):
+    client = login("ruben")
+    page = client.get(f"/tasks/{session_task.id}")
+    assert page.status_code == 200
+    assert QUESTION in page.text and "LC-" in page.text
+    assert "Opschalen naar specialistische zorg" in page.text  # the option's title, not its value
+    assert "Mw. Geheim" not in page.text and "Z-ABC" not in page.text
+    token = csrf_token(page.text)
+    assert client.post(f"/tasks/{session_task.id}/claim", data={"csrf_token": token}).status_code == 302
+    response = client.post(
+        f"/tasks/{session_task.id}/complete",
+        data={
+            "csrf_token": token,
+            "action": "complete",
+            "sessiedatum": "2026-03-18",
+            # A forged post cannot replace what the service listed.
+            "leercasussen.0.pseudoniem": "vervalst",
+            "leercasussen.0.leervraag": "vervalst",
+        },
+    )
+    assert response.status_code == 302, response.text
+    db.session.expire_all()
+    done = db.session.get(HumanTask, session_task.id)
+    assert done.status == "completed" and done.data["sessiedatum"] == "2026-03-18"
+    [listed] = done.data["leercasussen"]
+    assert listed["leervraag"] == QUESTION and listed["pseudoniem"].startswith("LC-")
+
+
+def test_the_api_shows_the_list_and_replaces_a_sent_one(session_task, app, db):
+    from app.services import identity
+
+    headers = {"Authorization": f"Bearer {identity.issue_token('ruben')}"}
+    client = app.test_client()
+    detail = client.get(f"/api/v1/tasks/{session_task.id}", headers=headers)
+    assert detail.status_code == 200
+    [shown] = detail.get_json()["data"]["leercasussen"]
+    assert shown["leervraag"] == QUESTION
+    forged = [{"pseudoniem": "LC-00000000", "leervraag": "vervalst"}]
+    response = client.post(
+        f"/api/v1/tasks/{session_task.id}/complete",
+        json={"data": {"sessiedatum": "2026-03-18", "leercasussen": forged}},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    assert db.session.get(HumanTask, session_task.id).data["leercasussen"] == [shown]
