@@ -74,6 +74,15 @@ def _options(schema: dict) -> list[tuple[str, str]]:
     return []
 
 
+def _options_from(data: dict, source: str) -> list[tuple[str, str]]:
+    """Choices taken from a list in the form's own data: `x-ui.optionsFrom` = "list/field"
+    (e.g. the pseudonyms of the learning cases the service listed)."""
+    list_name, _, member = source.partition("/")
+    rows = data.get(list_name) if isinstance(data, dict) else None
+    values = [str(row[member]) for row in rows or [] if isinstance(row, dict) and row.get(member)]
+    return [(v, v) for v in dict.fromkeys(values)]
+
+
 def _ordered(schema: dict) -> list[str]:
     props = list(schema.get("properties", {}))
     order = [k for k in (schema.get("x-ui") or {}).get("order", []) if k in props]
@@ -125,6 +134,7 @@ def build_fields(schema: dict, data: dict | None, errors: dict[str, list[str]] |
 def _build_object(schema: dict, data: dict, errors: dict, prefix: str, hints: dict) -> list[Field]:
     widgets = hints.get("widgets") or {}
     helps = hints.get("help") or {}
+    sources = hints.get("optionsFrom") or {}
     required = set(schema.get("required") or [])
     fields: list[Field] = []
     for key in _ordered(schema):
@@ -141,7 +151,13 @@ def _build_object(schema: dict, data: dict, errors: dict, prefix: str, hints: di
             required=key in required,
             description=prop.get("description"),
             help=helps.get(key),
-            options=_options(prop.get("items") or {}) if kind == "checkboxes" else _options(prop),
+            options=(
+                _options_from(data, sources[key])
+                if key in sources
+                else _options(prop.get("items") or {})
+                if kind == "checkboxes"
+                else _options(prop)
+            ),
             value=value,
             errors=list(errors.get(path, [])),
             minimum=prop.get("minimum"),

@@ -6,6 +6,7 @@ filled by a data source when the task opens; a professional adds the session dat
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -64,6 +65,8 @@ def test_the_form_shows_the_service_filled_list_and_completes_without_it(session
     assert QUESTION in page.text and "LC-" in page.text
     assert "Opschalen naar specialistische zorg" in page.text  # the option's title, not its value
     assert "Mw. Geheim" not in page.text and "Z-ABC" not in page.text
+    # The cases to discuss are chosen from the listed ones (x-ui optionsFrom).
+    [label] = re.findall(r'name="besproken" value="(LC-[0-9A-F]{8})"', page.text)
     token = csrf_token(page.text)
     assert client.post(f"/tasks/{session_task.id}/claim", data={"csrf_token": token}).status_code == 302
     response = client.post(
@@ -72,6 +75,7 @@ def test_the_form_shows_the_service_filled_list_and_completes_without_it(session
             "csrf_token": token,
             "action": "complete",
             "sessiedatum": "2026-03-18",
+            "besproken": label,
             # A forged post cannot replace what the service listed.
             "leercasussen.0.pseudoniem": "vervalst",
             "leercasussen.0.leervraag": "vervalst",
@@ -81,6 +85,7 @@ def test_the_form_shows_the_service_filled_list_and_completes_without_it(session
     db.session.expire_all()
     done = db.session.get(HumanTask, session_task.id)
     assert done.status == "completed" and done.data["sessiedatum"] == "2026-03-18"
+    assert done.data["besproken"] == [label]
     [listed] = done.data["leercasussen"]
     assert listed["leervraag"] == QUESTION and listed["pseudoniem"].startswith("LC-")
 
