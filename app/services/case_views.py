@@ -19,7 +19,7 @@ from .actors import Actor
 from .deployments import form_schema
 from .errors import NotFound
 from .instances import may_start
-from .tasks import get_task, read_only_values, visible_to
+from .tasks import get_task, visible_to
 
 # History kinds that are a step on the timeline (the rest is bookkeeping).
 TIMELINE_KINDS = (
@@ -47,7 +47,6 @@ class TaskView:
     pathway: str
     schema: dict | None
     others: list[HumanTask]  # other open tasks of the same case: who else is involved
-    read_only: dict  # the form's read-only fields as the service filled them (open tasks)
 
 
 @dataclass
@@ -86,14 +85,12 @@ def task_view(task_id, *, actor: Actor) -> TaskView:
                 .order_by(HumanTask.due_at.is_(None), HumanTask.due_at)
             ).scalars()
         )
-    schema = form_schema(instance.definition, task.form_key)
     return TaskView(
         task=task,
         case=instance.case,
         pathway=instance.definition.name,
-        schema=schema,
+        schema=form_schema(instance.definition, task.form_key),
         others=others,
-        read_only=read_only_values(task, schema),
     )
 
 

@@ -220,9 +220,13 @@ def read_only_values(task: HumanTask, schema: dict | None) -> dict:
     if not keys or task.status != "open":
         return {}
     try:
-        data = load_run(task.instance).task_data(task.id)
+        return _read_only_in_run(load_run(task.instance), task, keys)
     except UnknownTask:
         return {}  # the engine moved on (a concurrent completion): nothing to show
+
+
+def _read_only_in_run(run, task: HumanTask, keys: list[str]) -> dict:
+    data = run.task_data(task.id)
     return {k: data[k] for k in keys if k in data}
 
 
@@ -254,8 +258,7 @@ def complete(task_id, data: dict, *, actor: Actor) -> HumanTask:
         try:
             if keys := read_only_keys(schema):
                 # Read-only fields are the service's: taken from the task, whatever was sent.
-                given = run.task_data(task.id)
-                data = {**data, **{k: given[k] for k in keys if k in given}}
+                data = {**data, **_read_only_in_run(run, task, keys)}
             validate_against(schema, data)
             run.complete(task.id, data)
         except UnknownTask as exc:

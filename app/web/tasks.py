@@ -79,7 +79,7 @@ def _render(view, data, errors):
     actor = current_actor()
     task = view.task
     # Read-only fields show what the service put into the open task, never what a post sent.
-    data = {**(data or {}), **view.read_only}
+    data = {**(data or {}), **task_service.read_only_values(task, view.schema)}
     fields = build_fields(view.schema, data, _humanised(errors)) if view.schema else []
     notes = comments.list_comments(db.session, task.id, actor)
     involved = {
