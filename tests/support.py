@@ -22,3 +22,40 @@ def make_actor(username="anna", groups=("wijkteam-triage",), roles=("professiona
     from app.services.actors import Actor
 
     return Actor(username=username, groups=frozenset(groups), roles=frozenset(roles))
+
+
+def flagged_case_meeting(db, clock, case, flagged: bool, question: str) -> None:
+    """A completed case meeting of `case` that did (or did not) flag it as a learning case, as
+    the `leercasussen` data source reads it (a completed `ut_casusoverleg` task)."""
+    import uuid
+
+    from app.models import HumanTask
+    from app.services import instances
+    from app.services.actors import SYSTEM
+
+    instance = instances.start_instance("triage", actor=SYSTEM, case_id=str(case.id))
+    db.session.add(
+        HumanTask(
+            id=uuid.uuid4(),
+            instance_id=instance.id,
+            case_id=case.id,
+            process_key="triage",
+            element_id="ut_casusoverleg",
+            name="Casusoverleg",
+            candidate_groups=["wijkteam-regie"],
+            candidate_users=[],
+            status="completed",
+            priority=50,
+            created_at=clock.now,
+            completed_at=clock.now,
+            completed_by="ruben",
+            data={
+                "leercasus": flagged,
+                "leervraag": question,
+                "route": "opschalen",
+                "deelnemers": ["wijkteam"],
+                "afspraken": "x",
+            },
+        )
+    )
+    db.session.commit()

@@ -1,6 +1,5 @@
 """Action learning: the fortnightly session task gathers flagged cases, pseudonymised."""
 
-import uuid
 
 from sqlalchemy import select
 
@@ -8,35 +7,7 @@ from app.models import Case, HumanTask
 from app.services import instances, timers
 from app.services.actors import SYSTEM
 from app.services.deployments import read_directory
-
-
-def _flagged_meeting(db, clock, case, flagged: bool, question: str):
-    instance = instances.start_instance("triage", actor=SYSTEM, case_id=str(case.id))
-    db.session.add(
-        HumanTask(
-            id=uuid.uuid4(),
-            instance_id=instance.id,
-            case_id=case.id,
-            process_key="triage",
-            element_id="ut_casusoverleg",
-            name="Casusoverleg",
-            candidate_groups=["wijkteam-regie"],
-            candidate_users=[],
-            status="completed",
-            priority=50,
-            created_at=clock.now,
-            completed_at=clock.now,
-            completed_by="ruben",
-            data={
-                "leercasus": flagged,
-                "leervraag": question,
-                "route": "opschalen",
-                "deelnemers": ["wijkteam"],
-                "afspraken": "x",
-            },
-        )
-    )
-    db.session.commit()
+from tests.support import flagged_case_meeting
 
 
 def test_learning_session_task_lists_flagged_cases_without_identities(deploy, db, clock):
@@ -47,8 +18,8 @@ def test_learning_session_task_lists_flagged_cases_without_identities(deploy, db
     db.session.add_all([resident, other])
     db.session.commit()
     clock.advance(days=3)
-    _flagged_meeting(db, clock, resident, True, "Hoe betrek je het netwerk eerder?")
-    _flagged_meeting(db, clock, other, False, "niet gemarkeerd")
+    flagged_case_meeting(db, clock, resident, True, "Hoe betrek je het netwerk eerder?")
+    flagged_case_meeting(db, clock, other, False, "niet gemarkeerd")
     clock.advance(days=12)
     assert timers.fire_due_timers() >= 1
     db.session.expire_all()

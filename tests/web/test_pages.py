@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from tests.audit.conftest import audit_rows
 from tests.web.conftest import csrf_token
 from tests.web.support import start_report
 
@@ -135,30 +136,21 @@ def test_a_group_that_may_not_start_sees_no_start_form(care, login):
     assert client.get("/start").status_code == 403
 
 
-def test_case_page_for_the_involved_and_404_for_others(care, login):
+def test_case_page_for_the_involved_and_404_for_others(care, login, db):
     instance = start_report()
     client = login("anna")
     page = client.get(f"/cases/{instance.case_id}")
     assert page.status_code == 200
     assert 'data-active="ut_melding"' in page.text
-    [read] = _audit_rows(event_type="case.read")  # NEN 7513: opening a case file is a read
+    [read] = audit_rows(db, event_type="case.read")  # NEN 7513: opening a case file is a read
     assert (read.user, read.case_id) == ("anna", instance.case_id)
     assert read.details == {"instances": [str(instance.id)]}
     assert client.get(f"/instances/{instance.id}/diagram.bpmn").text.startswith("<?xml")
     other = login("fatima")
     assert other.get(f"/cases/{instance.case_id}").status_code == 404
     assert other.get(f"/instances/{instance.id}/diagram.bpmn").status_code == 404
-    assert len(_audit_rows(event_type="case.read")) == 1  # a refused page logs no read
+    assert len(audit_rows(db, event_type="case.read")) == 1  # a refused page logs no read
 
-
-def _audit_rows(**where):
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import AuditEvent
-
-    db.session.expire_all()
-    return db.session.execute(select(AuditEvent).filter_by(**where).order_by(AuditEvent.seq)).scalars().all()
 
 
 def test_english_is_selectable_and_remembered(care, login):

@@ -7,12 +7,12 @@ filled by a data source when the task opens; a professional adds the session dat
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from sqlalchemy import select
 
 from app.models import Case, HumanTask
+from tests.support import flagged_case_meeting
 from tests.web.conftest import csrf_token
 
 QUESTION = "Hoe betrek je het netwerk eerder?"
@@ -30,26 +30,7 @@ def session_task(care, db):
     db.session.add(resident)
     db.session.commit()
     clock.advance(days=3)
-    meeting = instances.start_instance("triage", actor=SYSTEM, case_id=str(resident.id))
-    db.session.add(
-        HumanTask(
-            id=uuid.uuid4(),
-            instance_id=meeting.id,
-            case_id=resident.id,
-            process_key="triage",
-            element_id="ut_casusoverleg",
-            name="Casusoverleg",
-            candidate_groups=["wijkteam-regie"],
-            candidate_users=[],
-            status="completed",
-            priority=50,
-            created_at=clock.now,
-            completed_at=clock.now,
-            completed_by="ruben",
-            data={"leercasus": True, "leervraag": QUESTION, "route": "opschalen"},
-        )
-    )
-    db.session.commit()
+    flagged_case_meeting(db, clock, resident, True, QUESTION)
     clock.advance(days=12)
     assert timers.fire_due_timers() >= 1
     db.session.expire_all()
