@@ -49,24 +49,29 @@ def new_floor_instance(conn, state: str) -> tuple[uuid.UUID, uuid.UUID]:
     return instance, task
 
 
-def floor_completion(conn, state: str, instance, task, version: int) -> uuid.UUID:
+def floor_completion(conn, state: str, instance, task, version: int, next_task=None) -> uuid.UUID:
     """One completion's writes in one transaction; returns the next task's id."""
+    next_task = next_task or uuid.uuid4()
     with conn.transaction():
-        cur = conn.execute(
-            "UPDATE bench_instance SET state = %s, version = version + 1 WHERE id = %s AND version = %s",
-            (state, instance, version),
+        floor_writes(conn, state, instance, task, version, next_task)
+    return next_task
+
+
+def floor_writes(conn, state: str, instance, task, version: int, next_task) -> None:
+    """The writes of one completion, in the caller's transaction."""
+    cur = conn.execute(
+        "UPDATE bench_instance SET state = %s, version = version + 1 WHERE id = %s AND version = %s",
+        (state, instance, version),
+    )
+    assert cur.rowcount == 1
+    conn.execute("UPDATE bench_task SET status = 'completed', assignee = 'anna' WHERE id = %s", (task,))
+    conn.execute("INSERT INTO bench_task VALUES (%s, %s, 'open', NULL, now(), now())", (next_task, instance))
+    for action in ("task.completed", "task.created"):
+        conn.execute(
+            "INSERT INTO bench_audit (at, actor, action, object, details, hash)"
+            " VALUES (now(), 'anna', %s, %s, '{}', md5(random()::text))",
+            (action, str(next_task)),
         )
-        assert cur.rowcount == 1
-        conn.execute("UPDATE bench_task SET status = 'completed', assignee = 'anna' WHERE id = %s", (task,))
-        task = uuid.uuid4()
-        conn.execute("INSERT INTO bench_task VALUES (%s, %s, 'open', NULL, now(), now())", (task, instance))
-        for action in ("task.completed", "task.created"):
-            conn.execute(
-                "INSERT INTO bench_audit (at, actor, action, object, details, hash)"
-                " VALUES (now(), 'anna', %s, %s, '{}', md5(random()::text))",
-                (action, str(task)),
-            )
-    return task
 
 
 def floor(n: int) -> list[float]:

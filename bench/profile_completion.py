@@ -35,7 +35,7 @@ from bench.tables import print_table  # noqa: E402
 PHASES = [
     ("token -> actor (authentication)", "app.api.auth", "authenticate_token"),
     ("task + instance + case load, permission", "app.services.tasks", "_workable"),
-    ("form data validation (JSON Schema)", "app.services.tasks", "validate_form_data"),
+    ("form data validation (JSON Schema)", "app.services.tasks", "validate_against"),
     ("engine: restore the workflow", "app.services.tasks", "load_run"),
     ("engine: complete the task, run to a wait", "app.engine.runtime", "ProcessRun.complete"),
     ("rows from the run (save_run)", "app.services.tasks", "save_run"),
@@ -55,7 +55,10 @@ def phase_timers(spent: dict[str, float]):
         *parents, name = path.split(".")
         for parent in parents:
             owner = getattr(owner, parent)
-        original = getattr(owner, name)
+        original = getattr(owner, name, None)
+        if original is None:  # renamed: say so, and time the rest
+            print(f"phase {label!r}: {module_name}.{path} no longer exists", file=sys.stderr)
+            continue
 
         def timed(*args, _original=original, _label=label, **kwargs):
             start = time.perf_counter()

@@ -138,10 +138,11 @@ def start_gunicorn(url: str, port: int, log_path: Path, app: str = "app:create_a
     )
 
 
-def http_floor(url: str, n: int, log_path: Path) -> list[float]:
-    """The floor's transaction behind a bare WSGI app under the same gunicorn settings."""
+def http_floor(url: str, n: int, log_path: Path, app: str = "bench.floor_wsgi:app") -> list[float]:
+    """A baseline app's POST /complete under the same gunicorn settings: the floor's
+    transaction behind a bare WSGI app, or the fixed stack's least (bench/stack_floor_wsgi.py)."""
     port = free_port()
-    server = start_gunicorn(url, port, log_path, app="bench.floor_wsgi:app")
+    server = start_gunicorn(url, port, log_path, app=app)
     try:
         wait_ready(port, path="/")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -153,7 +154,7 @@ def http_floor(url: str, n: int, log_path: Path) -> list[float]:
             response = conn.getresponse()
             response.read()
             if response.status != 200:
-                raise RuntimeError(f"floor over HTTP answered {response.status}")
+                raise RuntimeError(f"{app} answered {response.status}")
             if i >= 20:  # after warming both workers' connections
                 samples.append(time.perf_counter() - started)
         conn.close()
@@ -283,6 +284,7 @@ def main() -> None:
         finally:
             stop(server)
         floor_http = http_floor(url, args.n, log_path)
+        stack_floor = http_floor(url, args.n, log_path, app="bench.stack_floor_wsgi:app")
     floor_samples = floor_before + floor_after
     floor_name = "floor: one completion (psycopg, 1 tx)"
     print_table(
@@ -290,6 +292,7 @@ def main() -> None:
         [
             (floor_name, floor_samples),
             ("floor over HTTP (bare WSGI, same gunicorn)", floor_http),
+            ("stack's least: Flask + Spiff + floor tx", stack_floor),
             ("service: POST /tasks/<id>/complete", result["completions"]),
             ("service: whole instance, sequential (3 req)", result["sequential"]),
             ("service: whole instance via inbox (5 req)", result["via_inbox"]),
@@ -307,6 +310,12 @@ def main() -> None:
           f"{verdict(completion_ratio <= COMPLETION_TARGET)}")
     http_ratio = summary(result["completions"])[0] / summary(floor_http)[0]
     print(f"{'  ... completion median / floor-over-HTTP median':<58} | {http_ratio:13.2f}x | -")
+    least_ratio = summary(stack_floor)[0] / floor_median
+    label = "  ... the stack's least / floor median"
+    print(f"{label:<58} | {least_ratio:13.2f}x | -")
+    stack_ratio = summary(result["completions"])[0] / summary(stack_floor)[0]
+    label = "  ... completion median / the stack's least median"
+    print(f"{label:<58} | {stack_ratio:13.2f}x | -")
     print(f"{'whole instances/s, sequential client >= 40':<58} | {seq:12.1f}/s | "
           f"{verdict(seq >= INSTANCES_TARGET)}")
     print(f"{'  ... as a ratio to floor transactions/s':<58} | {seq / floor_rate:13.3f}x | -")
