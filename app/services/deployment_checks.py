@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from ..engine import Bundle, Finding
 from ..engine.validation import ElementLocator, called_process_findings, validate_files
 from ..models import Group, ProcessDefinition
+from .form_rules import hint_problems
 
 
 def latest_definitions(session) -> list[ProcessDefinition]:
@@ -32,6 +33,9 @@ def check_bundle(session, files: dict[str, bytes], bundle: Bundle) -> None:
     bundle.findings.extend(validate_files(files))
     bundle.findings.extend(_unknown_groups(session, files, bundle))
     bundle.findings.extend(_uncaught_messages(ElementLocator(files), bundle, deployed))
+    bundle.findings.extend(
+        Finding(name, problem) for name, schema in bundle.forms.items() for problem in hint_problems(schema)
+    )
 
 
 def _unknown_groups(session, files, bundle: Bundle) -> list[Finding]:

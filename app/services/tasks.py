@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..engine import EngineError, UnknownTask, clock
 from ..models import HumanTask, ProcessInstance, User
-from . import audit, deliveries, task_queries
+from . import audit, deliveries, form_rules, task_queries
 from .actors import Actor
 from .deployments import form_schema
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessFailure
@@ -241,6 +241,8 @@ def validate_against(schema: dict | None, data: dict) -> None:
             missing = error.message.split("'")[1] if "'" in error.message else ""
             path = "/".join(p for p in (path, missing) if p)
         errors.setdefault(path or "(root)", []).append(error.message)
+    if not errors:
+        errors = form_rules.choice_errors(schema, data)
     if errors:
         raise InvalidInput("the form has errors", errors=errors)
 

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
+from ..services.form_rules import options_from
+
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 # Without JavaScript a repeating group shows this many empty rows after the filled ones.
 EMPTY_ROWS_WITHOUT_JS = 1
@@ -72,15 +74,6 @@ def _options(schema: dict) -> list[tuple[str, str]]:
     if "enum" in schema:
         return [(str(v), str(v)) for v in schema["enum"]]
     return []
-
-
-def _options_from(data: dict, source: str) -> list[tuple[str, str]]:
-    """Choices taken from a list in the form's own data: `x-ui.optionsFrom` = "list/field"
-    (e.g. the pseudonyms of the learning cases the service listed)."""
-    list_name, _, member = source.partition("/")
-    rows = data.get(list_name) if isinstance(data, dict) else None
-    values = [str(row[member]) for row in rows or [] if isinstance(row, dict) and row.get(member)]
-    return [(v, v) for v in dict.fromkeys(values)]
 
 
 def _ordered(schema: dict) -> list[str]:
@@ -152,7 +145,7 @@ def _build_object(schema: dict, data: dict, errors: dict, prefix: str, hints: di
             description=prop.get("description"),
             help=helps.get(key),
             options=(
-                _options_from(data, sources[key])
+                [(v, v) for v in options_from(data, sources[key])]
                 if key in sources
                 else _options(prop.get("items") or {})
                 if kind == "checkboxes"

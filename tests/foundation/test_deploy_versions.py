@@ -49,3 +49,21 @@ def test_missing_form_is_reported_and_nothing_activates(deploy, db):
         f["elementId"] == "task_a" and "stap-a.schema.json" in f["message"] for f in info.value.findings
     )
     assert db.session.execute(select(func.count()).select_from(ProcessDefinition)).scalar() == 0
+
+
+def test_a_form_hint_that_cannot_work_is_reported_and_nothing_activates(deploy, db):
+    import json
+
+    import pytest
+
+    from app.services.errors import DeploymentRejected
+
+    files = fixture_files("two_step.bpmn", "stap-a.schema.json")
+    form = json.loads(files["stap-a.schema.json"])
+    form["x-ui"] = {"optionsFrom": {"naam": "personen/naam"}}
+    files["stap-a.schema.json"] = json.dumps(form).encode()
+    with pytest.raises(DeploymentRejected) as info:
+        deploy(files=files)
+    [finding] = [f for f in info.value.findings if "optionsFrom" in f["message"]]
+    assert finding["file"] == "stap-a.schema.json" and "'personen'" in finding["message"]
+    assert db.session.execute(select(func.count()).select_from(ProcessDefinition)).scalar() == 0

@@ -89,3 +89,31 @@ def test_the_api_shows_the_list_and_replaces_a_sent_one(session_task, app, db):
     assert response.status_code == 200, response.get_json()
     db.session.expire_all()
     assert db.session.get(HumanTask, session_task.id).data["leercasussen"] == [shown]
+
+
+def test_a_case_to_discuss_must_be_one_the_service_listed(session_task, app, db):
+    # x-ui optionsFrom is kept on the server too: a pseudonym that was not listed is refused,
+    # and the task stays open with nothing written.
+    from app.services import identity
+
+    headers = {"Authorization": f"Bearer {identity.issue_token('ruben')}"}
+    client = app.test_client()
+    detail = client.get(f"/api/v1/tasks/{session_task.id}", headers=headers).get_json()
+    [listed] = detail["data"]["leercasussen"]
+    refused = client.post(
+        f"/api/v1/tasks/{session_task.id}/complete",
+        json={"data": {"sessiedatum": "2026-03-18", "besproken": [listed["pseudoniem"], "LC-DEADBEEF"]}},
+        headers=headers,
+    )
+    assert refused.status_code == 422, refused.get_json()
+    assert refused.content_type == "application/problem+json"
+    assert "LC-DEADBEEF" in refused.get_json()["errors"]["besproken/1"][0]
+    assert "besproken/0" not in refused.get_json()["errors"]
+    db.session.expire_all()
+    assert db.session.get(HumanTask, session_task.id).status == "open"
+    accepted = client.post(
+        f"/api/v1/tasks/{session_task.id}/complete",
+        json={"data": {"sessiedatum": "2026-03-18", "besproken": [listed["pseudoniem"]]}},
+        headers=headers,
+    )
+    assert accepted.status_code == 200, accepted.get_json()
