@@ -54,3 +54,86 @@ def test_only_a_flush_of_new_rows_with_known_keys_goes_in_the_pipeline(db):
     anna.display_name = "Anna"
     assert not flush_needs_no_answer(db.session)  # an UPDATE: the ORM checks its row count
     db.session.rollback()
+
+
+def test_updates_go_in_the_pipeline_only_where_it_can_send_them(db):
+    from app.models import Organisation
+    from app.models.pipeline import planned_updates
+
+    demo.seed()
+    db.session.commit()
+    anna = db.session.execute(select(User).where(User.username == "anna")).scalar_one()
+    assert planned_updates(db.session()) == ([] if db.engine.dialect.name == "postgresql" else None)
+    anna.display_name = "Anna"
+    [plan] = planned_updates(db.session()) or [None]
+    if db.engine.dialect.name != "postgresql":
+        assert plan is None  # SQLite: the ORM's flush writes it, as ever
+        db.session.rollback()
+        return
+    assert {c.key: v for c, (_k, v) in plan.changed.items()} == {"display_name": "Anna"}
+    assert list(plan.keys.values()) == [anna.id]
+    anna.organisation = Organisation(key="elders", name="Elders")
+    assert planned_updates(db.session()) is None  # a relationship changed: only the ORM knows how
+    db.session.rollback()
+    with db.session.begin_nested():
+        anna.display_name = "Anna"
+        assert planned_updates(db.session()) is None  # a savepoint has no pipeline
+    db.session.rollback()
+
+
+def test_a_pipelined_update_that_lost_the_race_is_a_conflict_and_writes_nothing(deploy, db, monkeypatch):
+    # Between reading the instance and committing the completion, another writer moves its
+    # version on. The completion's UPDATE, queued in the commit's pipeline, then hits no row:
+    # Conflict, and nothing of the completion (task, history, audit) is written.
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("pipeline mode is PostgreSQL's; SQLite's ORM flush checks the version itself")
+    import psycopg
+    from sqlalchemy import func
+
+    from app.models import AuditEvent, HistoryEvent, HumanTask, ProcessInstance
+    from app.models import pipeline as pipeline_module
+    from app.services import instances, tasks
+    from app.services.audit import chain
+    from app.services.errors import Conflict
+    from tests.support import make_actor
+
+    anna = make_actor("anna", ["wijkteam-triage"])
+    deploy("two_step.bpmn", "stap-a.schema.json")
+    instance = instances.start_instance("two_step", actor=anna, subject={"displayName": "Mw. R"})
+    task_id = db.session.execute(
+        select(HumanTask.id).where(HumanTask.instance_id == instance.id)
+    ).scalar_one()
+    instance_id = instance.id
+    db.session.commit()
+    audit_rows = db.session.execute(select(func.count()).select_from(AuditEvent)).scalar()
+    dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    original_save_run = tasks.save_run
+    sent = []
+
+    def save_run_then_someone_else_writes(*args, **kwargs):
+        outgoing = original_save_run(*args, **kwargs)
+        with psycopg.connect(dsn, autocommit=True) as other:
+            other.execute("UPDATE process_instances SET version = version + 1 WHERE id = %s", (instance_id,))
+        return outgoing
+
+    original_send = pipeline_module._PipelinedBatch.send_staged
+
+    def send_staged(self, **kwargs):
+        sent.extend(what for _sql, _params, what, _later in self.staged)
+        return original_send(self, **kwargs)
+
+    monkeypatch.setattr(tasks, "save_run", save_run_then_someone_else_writes)
+    monkeypatch.setattr(pipeline_module._PipelinedBatch, "send_staged", send_staged)
+    with pytest.raises(Conflict):
+        tasks.complete(task_id, {"naam": "x"}, actor=anna)
+    assert any(what.startswith("process_instances") for what in sent)  # it went the pipelined way
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task_id).status == "open"
+    assert db.session.get(ProcessInstance, instance_id).version == 2  # the other writer's
+    kinds = select(HistoryEvent.kind).where(HistoryEvent.instance_id == instance_id)
+    assert "task_completed" not in set(db.session.execute(kinds).scalars())
+    assert db.session.execute(select(func.count()).select_from(AuditEvent)).scalar() == audit_rows
+    assert chain.verify(db.session).ok
+    # Read again, the completion goes through.
+    monkeypatch.setattr(tasks, "save_run", original_save_run)
+    assert tasks.complete(task_id, {"naam": "x"}, actor=anna).status == "completed"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ...engine import clock
 from ...models import AuditEvent, Case, HumanTask
-from ...models.pipeline import flush_needs_no_answer, pipelined
+from ...models.pipeline import flush_needs_no_answer, inserts_need_no_answer, pipelined, planned_updates
 from .. import candidate_rows, history_log
 from ..actors import Actor
 from . import chain
@@ -257,12 +257,22 @@ def _before_commit(session) -> None:
     if not rows and not history_log.pending(session) and not candidate_rows.pending(session):
         return  # nothing of ours to write: the session commits as usual
     # The ORM's rows first: the appended rows refer to them.
-    flush_in_pipeline = flush_needs_no_answer(session)
+    # UPDATEs go in the pipeline where `planned_updates` can send them, and then so does the
+    # flush of new rows with known keys; otherwise the ORM flushes first, waiting per statement.
+    updates = planned_updates(session)
+    flush_in_pipeline = (
+        flush_needs_no_answer(session) if updates is None else inserts_need_no_answer(session)
+    )
     if not flush_in_pipeline:
         session.flush()
     with pipelined(session) as batch:
         if flush_in_pipeline:
+            if updates:
+                batch.stage(updates)
+                batch.send_staged(first=True)
             session.flush()
+            if updates:
+                batch.send_staged()
         candidate_rows.write_pending(session)
         history_log.write_pending(session)  # before the chain: it is the transaction's last write
         if rows:
