@@ -8,19 +8,30 @@ PostgreSQL: models/pipeline.py). A rolled back transaction drops its queue.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import insert
 
 from ..models import HistoryEvent
 
 PENDING = "history_pending"
 _COLUMNS = tuple(c.key for c in HistoryEvent.__table__.columns if c.key != "id")
+_BLANK = dict.fromkeys(_COLUMNS)
 
 
-def add(session, event: HistoryEvent) -> None:
+class PendingEvent(SimpleNamespace):
+    """A history row waiting for the commit, named as `HistoryEvent`'s columns (plain
+    attributes: it is inserted with Core, so ORM instance state would be paid for nothing)."""
+
+    def __init__(self, **values):
+        super().__init__(**{**_BLANK, **values})
+
+
+def add(session, event: PendingEvent) -> None:
     session.info.setdefault(PENDING, []).append(event)
 
 
-def pending(session) -> list[HistoryEvent]:
+def pending(session) -> list[PendingEvent]:
     return session.info.get(PENDING, [])
 
 

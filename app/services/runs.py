@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import inspect, select
 
 from ..engine import ProcessRun, clock, task_attributes
-from ..models import HistoryEvent, HumanTask, Message, ProcessInstance, Timer
+from ..models import HumanTask, Message, ProcessInstance, Timer
 from . import audit, candidate_rows, data_sources, history_log
 from .actors import Actor
 
@@ -27,7 +27,7 @@ def load_run(instance: ProcessInstance) -> ProcessRun:
 
 
 def history(session, instance: ProcessInstance, kind: str, actor: Actor | None, **fields) -> None:
-    event = HistoryEvent(
+    event = history_log.PendingEvent(
         instance_id=instance.id,
         case_id=instance.case_id,
         at=fields.pop("at", None) or clock.now(),

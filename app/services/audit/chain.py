@@ -14,11 +14,27 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from sqlalchemy import insert, select, update
 
 from ...models import AuditChainHead, AuditEvent
 from ...models.pipeline import Batch
+
+_BLANK_ROW = {attr.key: None for attr in AuditEvent.__mapper__.column_attrs}
+
+
+class PendingRow(SimpleNamespace):
+    """An audit row waiting for its place in the chain, named as `AuditEvent`'s columns.
+
+    Plain attributes, not an ORM object: a request makes several and `append` inserts them
+    with one Core statement, so the ORM's instance state and change events would be paid for
+    nothing.
+    """
+
+    def __init__(self, **values):
+        super().__init__(**{**_BLANK_ROW, **values})
+
 
 GENESIS = "0" * 64
 HEAD_ID = 1
@@ -101,7 +117,7 @@ _LOCK_HEAD = (
 )
 
 
-def append(session, events: list[AuditEvent], batch: Batch | None = None) -> None:
+def append(session, events: list[PendingRow], batch: Batch | None = None) -> None:
     """Give the events their place in the chain and add them, inside the caller's transaction.
 
     Called at commit time, after everything else is flushed, so the chain-head row lock is
@@ -130,7 +146,7 @@ def append(session, events: list[AuditEvent], batch: Batch | None = None) -> Non
 _AUDIT_COLUMNS = tuple((attr.key, attr.columns[0].key) for attr in AuditEvent.__mapper__.column_attrs)
 
 
-def _values(event: AuditEvent) -> dict:
+def _values(event: PendingRow) -> dict:
     return {column: getattr(event, key) for key, column in _AUDIT_COLUMNS}
 
 

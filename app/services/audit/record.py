@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ...engine import clock
-from ...models import AuditEvent, Case, HumanTask
+from ...models import Case, HumanTask
 from ...models.pipeline import flush_needs_no_answer, inserts_need_no_answer, pipelined, planned_updates
 from .. import candidate_rows, history_log
 from ..actors import Actor
@@ -64,13 +64,13 @@ def record(
     purpose: str | None = None,
     acting_for: str | None = None,
     at=None,
-) -> AuditEvent:
+) -> chain.PendingRow:
     """Queue one audit row for this transaction's commit."""
     if instance is not None and case_id is None:
         case_id = instance.case_id
     stored = chain.storable_details(details)
     salt = chain.new_salt()
-    row = AuditEvent(
+    row = chain.PendingRow(
         event_id=uuid.uuid4(),
         recorded_at=at or clock.now(),
         action=action,
@@ -170,7 +170,7 @@ def record_access(
     event_type: str | None = None,
     purpose: str | None = None,
     details: dict | None = None,
-) -> AuditEvent:
+) -> chain.PendingRow:
     """Log a read (R) or a search/export (E) of client data.
 
     Committed with the caller's transaction; a read-only API request commits it after the
@@ -237,11 +237,11 @@ def record_task_reads(session, actor: Actor, tasks, **search) -> None:
     record_search(session, actor, "HumanTask", [(t.case_id, t.id, t.name) for t in tasks], **search)
 
 
-def pending(session) -> list[AuditEvent]:
+def pending(session) -> list[chain.PendingRow]:
     return session.info.get(PENDING, [])
 
 
-def _without_redundant_reads(rows: list[AuditEvent]) -> list[AuditEvent]:
+def _without_redundant_reads(rows: list[chain.PendingRow]) -> list[chain.PendingRow]:
     # A claim or completion first reads its task; the change row already says who touched it.
     changed = {(r.user, r.object_type, r.object_id) for r in rows if r.action in CHANGING_ACTIONS}
     return [
