@@ -41,8 +41,20 @@ def floor_state() -> str:
     return json.dumps({"tasks": {str(uuid.uuid4()): {"state": 64, "data": {"x": i}} for i in range(40)}})
 
 
-def new_floor_instance(conn, state: str) -> tuple[uuid.UUID, uuid.UUID]:
-    instance, task = uuid.uuid4(), uuid.uuid4()
+def floor_connection(url: str):
+    """A connection to `url` with the floor's tables in place (for the WSGI baselines)."""
+    import psycopg
+
+    conn = psycopg.connect(url, autocommit=False)
+    for statement in FLOOR_TABLES:
+        conn.execute(statement)
+    conn.commit()
+    return conn
+
+
+def new_floor_instance(conn, state, task=None) -> tuple[uuid.UUID, uuid.UUID]:
+    """An instance row with `state` and its open task row (id `task`, or a new one)."""
+    instance, task = uuid.uuid4(), task or uuid.uuid4()
     conn.execute("INSERT INTO bench_instance VALUES (%s, %s, 1)", (instance, state))
     conn.execute("INSERT INTO bench_task VALUES (%s, %s, 'open', NULL, now(), now())", (task, instance))
     conn.commit()

@@ -11,9 +11,7 @@ from __future__ import annotations
 import os
 import threading
 
-import psycopg
-
-from bench.floor_and_library import FLOOR_TABLES, floor_completion, floor_state, new_floor_instance
+from bench.floor_and_library import floor_completion, floor_connection, floor_state, new_floor_instance
 
 PG_URL = os.environ["ZORGPAD_BENCH_FLOOR_PG"]
 _local = threading.local()
@@ -22,10 +20,7 @@ _local = threading.local()
 def _context() -> dict:
     ctx = getattr(_local, "ctx", None)
     if ctx is None:
-        conn = psycopg.connect(PG_URL, autocommit=False)
-        for statement in FLOOR_TABLES:
-            conn.execute(statement)
-        conn.commit()
+        conn = floor_connection(PG_URL)
         state = floor_state()
         instance, task = new_floor_instance(conn, state)
         ctx = _local.ctx = {"conn": conn, "state": state, "instance": instance, "task": task, "version": 1}

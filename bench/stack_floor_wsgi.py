@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 from pathlib import Path
 
-import psycopg
 from flask import Flask, jsonify, request
 from psycopg.types.json import Json
 
 from app.engine import ProcessRun, parse_bundle
-from bench.floor_and_library import FLOOR_TABLES, floor_writes
+from bench.floor_and_library import floor_connection, floor_writes, new_floor_instance
 
 PG_URL = os.environ["ZORGPAD_BENCH_FLOOR_PG"]
 LOOP = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "loop.bpmn"
@@ -31,7 +29,6 @@ READ = (
     "SELECT i.id, i.state, i.version FROM bench_task t JOIN bench_instance i ON i.id = t.instance_id"
     " WHERE t.id = %s AND t.status = 'open'"
 )
-NEW_TASK = "INSERT INTO bench_task VALUES (%s, %s, 'open', NULL, now(), now())"
 _local = threading.local()
 app = Flask(__name__)
 
@@ -40,16 +37,11 @@ def _context() -> dict:
     """This thread's connection and the id of its instance's open task."""
     ctx = getattr(_local, "ctx", None)
     if ctx is None:
-        conn = psycopg.connect(PG_URL, autocommit=False)
-        for statement in FLOOR_TABLES:
-            conn.execute(statement)
+        conn = floor_connection(PG_URL)
         run = ProcessRun.start("stack-floor", SPEC, {"target": 10**9})
         run.run()
         [task] = run.human_tasks()
-        instance = uuid.uuid4()
-        conn.execute("INSERT INTO bench_instance VALUES (%s, %s, 1)", (instance, Json(run.dump())))
-        conn.execute(NEW_TASK, (task.id, instance))
-        conn.commit()
+        new_floor_instance(conn, Json(run.dump()), task.id)
         ctx = _local.ctx = {"conn": conn, "task": task.id}
     return ctx
 
