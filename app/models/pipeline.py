@@ -51,7 +51,7 @@ class _PipelinedBatch(Batch):
         self.raw = raw  # the psycopg connection under the session's
         self.dialect = dialect
         self.pipeline = pipeline
-        self.staged: list = []  # (sql, params, what) of UPDATEs to send after the flush
+        self.staged: list = []  # (sql, params, what, sets a foreign key) of UPDATEs not sent yet
         self.unchecked: list = []  # (cursor, what) of UPDATEs whose row count is not known yet
 
     def returning_row(self, statement):
@@ -64,8 +64,7 @@ class _PipelinedBatch(Batch):
 
     def stage(self, updates: list[_Update]) -> None:
         """Take over `planned_updates`: the objects hold their new values as committed from here
-        on, so the ORM's flush leaves them alone; `send_staged` queues the UPDATEs after it (an
-        UPDATE may refer to a row the flush inserts, never the other way round)."""
+        on, so the ORM's flush leaves them alone; `send_staged` queues the UPDATEs."""
         for plan in updates:
             columns = tuple(c.key for c in plan.changed)
             version = plan.version[0] if plan.version else None
