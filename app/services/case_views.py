@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, or_, select
 
 from ..extensions import db
-from ..models import Case, Group, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, Resource, User
+from ..models import Case, Group, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, User
 from . import audit
 from .actors import Actor
-from .deployments import form_schema
+from .deployments import bpmn_content, form_schema
 from .errors import NotFound
 from .instances import may_start
 from .tasks import get_task, visible_to
@@ -154,12 +154,7 @@ def instance_diagram(instance_id, *, actor: Actor) -> bytes:
     instance = session.get(ProcessInstance, _uuid(instance_id))
     if instance is None or instance.case_id is None or not may_open_case(actor, instance.case_id):
         raise NotFound("no such diagram")
-    definition = instance.definition
-    content = session.execute(
-        select(Resource.content)
-        .where(Resource.hash == definition.bpmn_hash, Resource.kind == "bpmn")
-        .limit(1)
-    ).scalar_one_or_none()
+    content = bpmn_content(session, instance.definition)
     if content is None:
         raise NotFound("no such diagram")
     return content

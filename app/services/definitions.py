@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ..models import ProcessDefinition, ProcessInstance, Resource
+from ..models import ProcessDefinition, ProcessInstance
 from .actors import Actor
+from .deployments import bpmn_content
 from .errors import Forbidden, NotFound
 from .unit_of_work import unit_of_work
 
@@ -76,11 +77,7 @@ def definition_xml(key: str, version: int, *, actor: Actor) -> tuple[str, bytes]
     require_owner(actor)
     with unit_of_work() as session:
         definition = get_definition(session, key, version)
-        content = session.execute(
-            select(Resource.content)
-            .where(Resource.hash == definition.bpmn_hash, Resource.kind == "bpmn")
-            .limit(1)
-        ).scalar_one_or_none()
+        content = bpmn_content(session, definition)
         if content is None:
             raise NotFound(f"the diagram of '{key}' v{version} is not stored")
-        return definition.bpmn_name, bytes(content)
+        return definition.bpmn_name, content

@@ -205,6 +205,16 @@ _FORM_CACHE: dict[str, bytes] = {}
 _FORM_CACHE_SIZE = 512
 
 
+def bpmn_content(session, definition: ProcessDefinition) -> bytes | None:
+    """The BPMN file a definition version was deployed from, as stored (None if it is not)."""
+    content = session.execute(
+        select(Resource.content)
+        .where(Resource.hash == definition.bpmn_hash, Resource.kind == "bpmn")
+        .limit(1)
+    ).scalar_one_or_none()
+    return bytes(content) if content is not None else None
+
+
 def form_schema(definition: ProcessDefinition, form_name: str | None) -> dict | None:
     """The JSON Schema a definition version pinned for a form, or None (a fresh dict per call)."""
     if not form_name:

@@ -13,9 +13,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ...models import AuditEvent, ProcessInstance, Resource
+from ...models import AuditEvent, ProcessInstance
 from ..actors import Actor
 from ..cases import find_case
+from ..deployments import bpmn_content
 from ..errors import Forbidden, InvalidInput, NotFound
 from .record import record_access
 
@@ -110,12 +111,7 @@ def timeline(session, instance_id, actor: Actor) -> dict:
 def instance_bpmn(session, instance_id, actor: Actor) -> bytes:
     """The BPMN XML of the version an instance ran on, for the auditor's diagram (no client data)."""
     require_auditor(actor)
-    definition = _instance(session, instance_id).definition
-    content = session.execute(
-        select(Resource.content)
-        .where(Resource.hash == definition.bpmn_hash, Resource.kind == "bpmn")
-        .limit(1)
-    ).scalar_one_or_none()
+    content = bpmn_content(session, _instance(session, instance_id).definition)
     if content is None:
         raise NotFound("no such diagram")
     return content
