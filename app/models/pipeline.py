@@ -72,8 +72,7 @@ class _PipelinedBatch(Batch):
             params = {f"v_{c.key}": value for c, (_key, value) in plan.changed.items()}
             params.update({f"k_{c.key}": value for c, value in plan.keys.items()})
             if plan.version is not None:
-                column, key, old = plan.version
-                new = inspect(plan.obj).mapper.version_id_generator(old)
+                column, key, old, new = plan.version
                 params.update({"old_version": old, f"v_{column.key}": new})
                 set_committed_value(plan.obj, key, new)
             for key, value in plan.changed.values():
@@ -131,7 +130,7 @@ class _Update:
     table: object
     changed: dict  # column -> (attribute key, new value)
     keys: dict  # primary key column -> value
-    version: tuple | None  # (column, attribute key, old value)
+    version: tuple | None  # (column, attribute key, old value, new value)
 
 
 def planned_updates(session) -> list[_Update] | None:
@@ -187,7 +186,8 @@ def _plan(state, changed: dict) -> _Update | None:
         key = mapper.get_property_by_column(column).key
         if column in changed or key not in state.dict or not callable(mapper.version_id_generator):
             return None
-        version = (column, key, state.dict[key])
+        old = state.dict[key]
+        version = (column, key, old, mapper.version_id_generator(old))
     return _Update(state.obj(), table, changed, keys, version)
 
 
