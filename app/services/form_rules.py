@@ -20,15 +20,16 @@ def options_from(data: dict | None, source: str) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _sources(schema: dict | None) -> dict:
-    sources = ((schema or {}).get("x-ui") or {}).get("optionsFrom") or {}
+def option_sources(hints: dict | None) -> dict:
+    """Field -> "list/member" from a form's `x-ui` hints (nothing if they give no usable map)."""
+    sources = (hints or {}).get("optionsFrom") or {}
     return sources if isinstance(sources, dict) else {}
 
 
 def choice_errors(schema: dict | None, data: dict) -> dict[str, list[str]]:
     """Messages per field whose value is not among the choices its `optionsFrom` offers."""
     errors: dict[str, list[str]] = {}
-    for key, source in _sources(schema).items():
+    for key, source in option_sources((schema or {}).get("x-ui")).items():
         if key not in data or data[key] is None:
             continue
         allowed = set(options_from(data, source))

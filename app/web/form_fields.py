@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
-from ..services.form_rules import options_from
+from ..services.form_rules import option_sources, options_from
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 # Without JavaScript a repeating group shows this many empty rows after the filled ones.
@@ -127,7 +127,7 @@ def build_fields(schema: dict, data: dict | None, errors: dict[str, list[str]] |
 def _build_object(schema: dict, data: dict, errors: dict, prefix: str, hints: dict) -> list[Field]:
     widgets = hints.get("widgets") or {}
     helps = hints.get("help") or {}
-    sources = hints.get("optionsFrom") or {}
+    sources = option_sources(hints)
     required = set(schema.get("required") or [])
     fields: list[Field] = []
     for key in _ordered(schema):
