@@ -25,9 +25,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     configure_logging(app)
     extensions.db.init_app(app)
+    from app.models.pool import install_idle_ping
+    from app.models.sqlite import install_sqlite_pragmas
+
     from . import models  # noqa: F401  (register tables on the metadata)
-    from .models.pool import install_idle_ping
-    from .models.sqlite import install_sqlite_pragmas
 
     with app.app_context():
         install_sqlite_pragmas(extensions.db.engine)
@@ -43,7 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_web(app)
 
     if app.config["ZORGPAD_EMBEDDED_WORKER"]:
-        from .services.worker import start_embedded_worker
+        from app.services.instances.worker import start_embedded_worker
 
         start_embedded_worker(app)
     return app

@@ -31,7 +31,7 @@ def db() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
-    from .models.schema import upgrade
+    from app.models.schema import upgrade
 
     with _app().app_context():
         upgrade(revision)
@@ -99,7 +99,7 @@ def users() -> None:
 @click.option("--ask-password", is_flag=True)
 def users_add(username, display_name, organisation, roles, groups, password, ask_password):
     """Create a user."""
-    from .services import identity
+    from app.services.access import identity
 
     if ask_password:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -122,7 +122,7 @@ def users_add(username, display_name, organisation, roles, groups, password, ask
 @click.option("--role", "roles", multiple=True)
 def users_grant(username, groups, roles):
     """Add group memberships or roles."""
-    from .services import identity
+    from app.services.access import identity
 
     with _app().app_context():
         identity.grant(username, groups=list(groups), roles=list(roles))
@@ -137,7 +137,7 @@ def users_token(username, label, days):
     """Print a new bearer token for USERNAME (alone on stdout, for scripts)."""
     from datetime import timedelta
 
-    from .services import identity
+    from app.services.access import identity
 
     with _app().app_context():
         token = identity.issue_token(username, label=label, lifetime=timedelta(days=days))
@@ -148,7 +148,7 @@ def users_token(username, label, days):
 @click.argument("username")
 def users_revoke(username):
     """Revoke every token of USERNAME."""
-    from .services import identity
+    from app.services.access import identity
 
     with _app().app_context():
         count = identity.revoke_tokens(username)
@@ -158,7 +158,7 @@ def users_revoke(username):
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Create the documented demo organisations, groups and users (idempotent)."""
-    from .services.demo import seed
+    from app.services.access.demo import seed
 
     with _app().app_context():
         created = seed()
@@ -175,8 +175,9 @@ def audit() -> None:
 @click.option("--anchor", help="SEQ:HASH kept outside the database by an earlier verify.")
 def audit_verify(anchor: str | None) -> None:
     """Check every audit row against the hash chain; exit 1 and say where if anything is off."""
+    from app.services.audit import verify
+
     from .extensions import db as database
-    from .services.audit import verify
 
     expected = None
     if anchor:
@@ -198,8 +199,8 @@ def audit_verify(anchor: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="List the cases; change nothing.")
 def audit_retention(older_than: str | None, dry_run: bool) -> None:
     """Pseudonymise closed cases older than the retention period (audit rows are kept)."""
-    from .services.audit.retention import run_retention
-    from .services.errors import InvalidInput
+    from app.services.audit.retention import run_retention
+    from app.services.errors import InvalidInput
 
     app = _app()
     with app.app_context():
@@ -222,7 +223,7 @@ def audit_retention(older_than: str | None, dry_run: bool) -> None:
 @click.option("--once", is_flag=True, help="Run one round and exit.")
 def worker(interval, once) -> None:
     """Fire due timers and deliver queued messages until stopped (SIGTERM finishes the step)."""
-    from .services.worker import run_forever, run_once
+    from app.services.instances.worker import run_forever, run_once
 
     app = _app()
     if once:

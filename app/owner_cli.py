@@ -29,9 +29,9 @@ def read_scenarios(*directories) -> dict[str, bytes]:
 
 
 def deploy_once(app, directories, *, dry_run: bool, name: str | None, require_tests: bool) -> bool:
-    from .services.actors import SYSTEM
-    from .services.deployments import deploy, read_directory
-    from .services.errors import DeploymentRejected
+    from app.services.access.actors import SYSTEM
+    from app.services.definitions.deployments import deploy, read_directory
+    from app.services.errors import DeploymentRejected
 
     with app.app_context():
         files = read_directory(*directories)
@@ -85,9 +85,9 @@ def watch_and_deploy(app, directories, *, interval: float, rounds: int | None = 
 
 
 def migrate_and_report(app, key, from_version, to_version, instance_ids, dry_run) -> bool:
-    from .services.actors import SYSTEM
-    from .services.errors import ServiceError
-    from .services.migration import migrate_instances
+    from app.services.access.actors import SYSTEM
+    from app.services.errors import ServiceError
+    from app.services.instances.migration import migrate_instances
 
     with app.app_context():
         try:
@@ -120,9 +120,10 @@ def migrate_and_report(app, key, from_version, to_version, instance_ids, dry_run
 
 
 def run_scenarios(directories) -> bool:
+    from app.services.definitions.deployments import read_directory
+
     from .engine import parse_bundle
     from .engine.scenarios import ScenarioFileError, format_report, run_scenario_file
-    from .services.deployments import read_directory
 
     bundle = parse_bundle(read_directory(*directories))
     errors = [f for f in bundle.findings if f.severity == "error"]

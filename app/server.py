@@ -44,7 +44,7 @@ class JsonGunicornLogger(glogging.Logger):
 def _worker_exit(server, worker) -> None:
     """A gunicorn worker leaving (SIGTERM, max requests, restart): let its embedded timer
     worker finish the step in hand instead of dying with the process."""
-    from .services.worker import stop_embedded_worker
+    from app.services.instances.worker import stop_embedded_worker
 
     app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "extensions"):

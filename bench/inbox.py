@@ -2,7 +2,7 @@
 
 Bulk-loads open human tasks (and their task_candidates rows) into the service's schema on a
 throw-away PostgreSQL database in steps (default 10k, 100k, 1M open tasks), ANALYZEs, and
-times the real service function `app.services.task_queries.search` (the page query, its
+times the real service function `app.services.tasks.queries.search` (the page query, its
 COUNT and its NEN 7513 audit line; rolled back after each call) for an Actor with two of the
 13 groups. Prints median/p95 per size and the ratio to the smallest size (target: p95 at 1M
 <= 2x p95 at 10k).
@@ -116,7 +116,7 @@ def load(dsn: str, start: int, stop: int) -> None:
 
 
 def _actor(name: str, groups=frozenset(), roles=frozenset({"professional"})):
-    from app.services.actors import Actor
+    from app.services.access.actors import Actor
 
     return Actor(name, groups=groups, roles=roles)
 
@@ -124,7 +124,7 @@ def _actor(name: str, groups=frozenset(), roles=frozenset({"professional"})):
 def time_search(flask_app, n: int, actor=None, make_filter=None, check=True) -> list[float]:
     """Seconds per search (after 5 warm-ups); by default ME's first page by due date."""
     from app.extensions import db
-    from app.services.task_queries import TaskFilter, search
+    from app.services.tasks.queries import TaskFilter, search
 
     actor = actor or _actor(ME[0], ME[1])
     make_filter = make_filter or (lambda: TaskFilter(status="open", sort_by="due", per_page=50))
@@ -150,7 +150,7 @@ def time_search(flask_app, n: int, actor=None, make_filter=None, check=True) -> 
 def cursor_at(flask_app, depth: int) -> str:
     """The `after` cursor past the first `depth` rows of ME's inbox (walked page by page)."""
     from app.extensions import db
-    from app.services.task_queries import TaskFilter, search
+    from app.services.tasks.queries import TaskFilter, search
 
     after = None
     with flask_app.app_context():
@@ -167,7 +167,7 @@ def cursor_at(flask_app, depth: int) -> str:
 
 def variants(flask_app, n: int) -> dict[str, list[float]]:
     """Other inbox queries at this size (information; the target is on the first page)."""
-    from app.services.task_queries import TaskFilter
+    from app.services.tasks.queries import TaskFilter
 
     deep = cursor_at(flask_app, 1000)
     cases = {
@@ -187,8 +187,8 @@ def explain(flask_app) -> None:
     from sqlalchemy import text
 
     from app.extensions import db
-    from app.services.actors import Actor
-    from app.services.task_queries import TaskFilter, search
+    from app.services.access.actors import Actor
+    from app.services.tasks.queries import TaskFilter, search
 
     actor = Actor(ME[0], groups=ME[1], roles=frozenset({"professional"}))
     statements = []
@@ -229,8 +229,8 @@ def main() -> None:
     others: dict[str, list[tuple[str, list[float]]]] = {}
     with throwaway_database("zorgpad_inbox") as url:
         from app.extensions import db
-        from app.services.actors import SYSTEM
-        from app.services.deployments import deploy
+        from app.services.access.actors import SYSTEM
+        from app.services.definitions.deployments import deploy
 
         flask_app = make_app(url)
         fixtures = ROOT / "tests" / "fixtures"

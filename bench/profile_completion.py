@@ -34,11 +34,11 @@ from bench.tables import print_table  # noqa: E402
 # the phase above them.
 PHASES = [
     ("token -> actor (authentication)", "app.api.auth", "authenticate_token"),
-    ("task + instance + case load, permission", "app.services.tasks", "_workable"),
-    ("form data validation (JSON Schema)", "app.services.tasks", "validate_against"),
-    ("engine: restore the workflow", "app.services.tasks", "load_run"),
+    ("task + instance + case load, permission", "app.services.tasks.actions", "_workable"),
+    ("form data validation (JSON Schema)", "app.services.tasks.actions", "validate_against"),
+    ("engine: restore the workflow", "app.services.tasks.actions", "load_run"),
     ("engine: complete the task, run to a wait", "app.engine.runtime", "ProcessRun.complete"),
-    ("rows from the run (save_run)", "app.services.tasks", "save_run"),
+    ("rows from the run (save_run)", "app.services.tasks.actions", "save_run"),
     ("  of which engine: serialise the state", "app.engine.runtime", "ProcessRun.dump"),
     ("commit (ORM flush, pipeline, COMMIT)", "app.services.unit_of_work", "_commit"),
     ("  of which ORM flush", "sqlalchemy.orm.session", "Session._flush"),

@@ -58,9 +58,9 @@ def free_port() -> int:
 def prepare(url: str) -> str:
     """Migrate, seed the demo users, deploy the two-step pathway; returns ruben's API token."""
     from app.extensions import db
-    from app.services import demo, identity
-    from app.services.actors import SYSTEM
-    from app.services.deployments import deploy
+    from app.services.access import demo, identity
+    from app.services.access.actors import SYSTEM
+    from app.services.definitions.deployments import deploy
     from bench.pgdb import make_app
 
     flask_app = make_app(url)

@@ -27,8 +27,8 @@ def _walk_to_home_visit(app, instance_id):
     """Complete the report and the first contact, so the home visit's big form is open."""
     from app.extensions import db
     from app.models import HumanTask
-    from app.services import tasks
-    from app.services.identity import load_actor
+    from app.services.access.identity import load_actor
+    from app.services.tasks import actions as tasks
 
     steps = [
         {

@@ -122,8 +122,8 @@ def clock():
 @pytest.fixture
 def deploy(db):
     """Deploy fixture files by name (as the system actor); returns the deployment result."""
-    from app.services.actors import SYSTEM
-    from app.services.deployments import deploy as deploy_files
+    from app.services.access.actors import SYSTEM
+    from app.services.definitions.deployments import deploy as deploy_files
 
     def _deploy(*names: str, files: dict[str, bytes] | None = None):
         return deploy_files(files or fixture_files(*names), actor=SYSTEM, name="test", source="cli")

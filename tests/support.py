@@ -19,7 +19,7 @@ def fixture_files(*names: str) -> dict[str, bytes]:
 
 
 def make_actor(username="anna", groups=("wijkteam-triage",), roles=("professional",)):
-    from app.services.actors import Actor
+    from app.services.access.actors import Actor
 
     return Actor(username=username, groups=frozenset(groups), roles=frozenset(roles))
 
@@ -30,8 +30,8 @@ def flagged_case_meeting(db, clock, case, flagged: bool, question: str) -> None:
     import uuid
 
     from app.models import HumanTask
-    from app.services import instances
-    from app.services.actors import SYSTEM
+    from app.services.access.actors import SYSTEM
+    from app.services.instances import lifecycle as instances
 
     instance = instances.start_instance("triage", actor=SYSTEM, case_id=str(case.id))
     db.session.add(

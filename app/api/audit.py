@@ -12,9 +12,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from app.services.audit import exports, queries
+from app.services.audit.record import pending
+
 from ..extensions import db
-from ..services.audit import exports, queries
-from ..services.audit.record import pending
 from .auth import current_actor
 from .openapi import problems
 from .schemas import _In

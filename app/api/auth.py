@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import abort, g, request
 
-from ..services.actors import Actor
-from ..services.identity import authenticate_token
+from app.services.access.actors import Actor
+from app.services.access.identity import authenticate_token
 
 _ACTOR_KEY = "zorgpad.actor"
 

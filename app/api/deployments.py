@@ -7,9 +7,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from ..services import definitions, migration
-from ..services.deployments import deploy
-from ..services.errors import InvalidInput
+from app.services.definitions import versions as definitions
+from app.services.definitions.deployments import deploy
+from app.services.errors import InvalidInput
+from app.services.instances import migration
+
 from .auth import current_actor
 from .openapi import problems
 from .schemas import _In

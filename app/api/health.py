@@ -15,7 +15,7 @@ def healthz():
 
 @blp.get("/readyz")
 def readyz():
-    from ..models.schema import current_revision, head_revision
+    from app.models.schema import current_revision, head_revision
 
     try:
         db.session.execute(text("SELECT 1"))

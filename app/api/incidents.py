@@ -4,7 +4,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from ..services import incidents as service
+from app.services.instances import repairs as service
+
 from .auth import current_actor
 from .openapi import problems
 from .schemas import InstanceSchema

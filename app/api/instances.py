@@ -3,9 +3,10 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.services.instances import lifecycle as service
+from app.services.instances import queries
+
 from ..extensions import db
-from ..services import instance_queries as queries
-from ..services import instances as service
 from .auth import current_actor
 from .instance_schemas import (
     CancelSchema,

@@ -4,9 +4,10 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..services import deliveries
-from ..services.actors import EXTERNAL_SYSTEM
-from ..services.errors import Forbidden
+from app.services.access.actors import EXTERNAL_SYSTEM
+from app.services.errors import Forbidden
+from app.services.instances import deliveries
+
 from .auth import current_actor
 from .instance_schemas import MessageResultSchema, SendMessageSchema
 from .openapi import problems

@@ -14,8 +14,9 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
+from app.services.errors import InvalidInput, ServiceError
+
 from ..extensions import db
-from ..services.errors import InvalidInput, ServiceError
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE_BASE = "https://zorgpad.example/problems/"

@@ -3,10 +3,12 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.services.tasks import actions as service
+from app.services.tasks import comments
+from app.services.tasks import views as task_views
+from app.services.tasks.queries import TaskFilter, inbox_page, task_summary
+
 from ..extensions import db
-from ..services import comments, task_views
-from ..services import tasks as service
-from ..services.task_queries import TaskFilter, inbox_page, task_summary
 from .auth import current_actor
 from .openapi import problems
 from .schemas import (
@@ -52,7 +54,7 @@ _FILTER_NAMES = {
 
 def _summary(task):
     """A task after an action, as the actor who acted on it may see it."""
-    from ..services.task_queries import sees_case_of
+    from app.services.tasks.queries import sees_case_of
 
     return task_summary(task, sees_case=sees_case_of(current_actor(), task))
 

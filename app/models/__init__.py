@@ -1,12 +1,12 @@
 """SQLAlchemy tables. Importing this package registers every table on `db.metadata`."""
 
-from .audit import AuditChainHead, AuditEvent
-from .comments import TaskComment
-from .definitions import Deployment, ProcessDefinition, Resource
-from .identity import ROLES, ApiToken, Group, Membership, Organisation, User
-from .instances import Case, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate, Timer
-from .messages import Message
-from .task_mirror import install as _install_task_mirror
+from app.models.audit import AuditChainHead, AuditEvent
+from app.models.comments import TaskComment
+from app.models.definitions import Deployment, ProcessDefinition, Resource
+from app.models.identity import ROLES, ApiToken, Group, Membership, Organisation, User
+from app.models.instances import Case, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate, Timer
+from app.models.messages import Message
+from app.models.task_mirror import install as _install_task_mirror
 
 _install_task_mirror()  # candidates follow their task's status and due date (task_mirror.py)
 

@@ -14,8 +14,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.models.types import JsonDoc, UTCDateTime
+
 from ..extensions import db
-from .types import JsonDoc, UTCDateTime
 
 
 class AuditEvent(db.Model):

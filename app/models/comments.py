@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.models.instances import BigId
+from app.models.types import UTCDateTime
+
 from ..extensions import db
-from .instances import BigId
-from .types import UTCDateTime
 
 
 class TaskComment(db.Model):

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.models.types import JsonDoc, UTCDateTime
+
 from ..extensions import db
-from .types import JsonDoc, UTCDateTime
 
 
 class Resource(db.Model):

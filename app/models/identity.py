@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.models.types import JsonDoc, UTCDateTime
+
 from ..extensions import db
-from .types import JsonDoc, UTCDateTime
 
 # `system` is for outside systems (a GP system, the crisis service) that only send messages;
 # see services.identity.actor_for for why it never becomes the engine's own system role.

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.models.types import JsonDoc, UTCDateTime
+
 from ..extensions import db
-from .types import JsonDoc, UTCDateTime
 
 # SQLite only auto-increments a plain INTEGER primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -54,7 +55,7 @@ class ProcessInstance(db.Model):
     definition = relationship("ProcessDefinition")
     case: Mapped[Case | None] = relationship()
 
-    # The open inbox rows, read together with a task being completed (services/tasks.py) so
+    # The open inbox rows, read together with a task being completed (services/tasks/actions.py) so
     # the step's bookkeeping needs no query of its own; never loaded by accident.
     open_tasks = relationship(
         "HumanTask",

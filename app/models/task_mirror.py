@@ -1,6 +1,6 @@
 """Keep task_candidates' copies (`task_status`, `due_at`, `task_assignee`) equal to the task's.
 
-The inbox walks per-group indexes on those copies (services/task_queries.py), so a copy that
+The inbox walks per-group indexes on those copies (services/tasks/queries.py), so a copy that
 lags behind its task would list a completed task as open. Rather than asking every caller that
 completes, cancels or reschedules a task to remember the candidates:
 
@@ -17,7 +17,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .instances import HumanTask, TaskCandidate
+from app.models.instances import HumanTask, TaskCandidate
 
 # human_tasks attribute -> its copy on task_candidates
 MIRRORED = {"status": "task_status", "due_at": "due_at", "assignee": "task_assignee"}

@@ -9,8 +9,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
-from .errors import Conflict
+from app.extensions import db
+from app.services.errors import Conflict
 
 
 @contextlib.contextmanager

@@ -15,10 +15,12 @@ from zoneinfo import ZoneInfo
 from flask import Response, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext
 
+from app.services.access.directory import group_names, user_names
+from app.services.audit import exports, queries
+from app.services.definitions.versions import pathway_names
+from app.services.errors import NotFound
+
 from ..extensions import db
-from ..services.audit import exports, queries
-from ..services.case_views import group_names, pathway_names, user_names
-from ..services.errors import NotFound
 from .session import current_actor, login_required
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

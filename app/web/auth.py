@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
-from ..services import identity
+from app.services.access import identity
+
 from .session import current_actor, safe_next
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Response, render_template
 
-from ..services.case_views import case_file, group_names, instance_diagram, user_names
+from app.services.access.directory import group_names, user_names
+from app.services.cases.views import case_file, instance_diagram
+
 from .session import current_actor, login_required
 
 

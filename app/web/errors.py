@@ -7,7 +7,8 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..services.errors import ServiceError
+from app.services.errors import ServiceError
+
 from .security import csrf
 from .session import load_session_actor
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
-from ..services.form_rules import option_sources, options_from
+from app.services.definitions.form_rules import option_sources, options_from
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 # Without JavaScript a repeating group shows this many empty rows after the filled ones.

@@ -8,8 +8,10 @@ from datetime import datetime, time, timedelta
 from flask import render_template, request
 from flask_babel import get_timezone
 
-from ..services import tasks as task_service
-from ..services.case_views import group_names, pathway_names, user_names
+from app.services.access.directory import group_names, user_names
+from app.services.definitions.versions import pathway_names
+from app.services.tasks import actions as task_service
+
 from .session import current_actor, login_required
 
 LISTS = {

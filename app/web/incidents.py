@@ -1,6 +1,6 @@
 """Incidents for process owners (and admins): failed steps, retry, retry with corrected data.
 
-Thin over `app.services.incidents`, which checks the role; other roles get the 403 page.
+Thin over `app.services.instances.repairs`, which checks the role; other roles get the 403 page.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import json
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ..services import incidents as incident_service
-from ..services.case_views import pathway_names
-from ..services.errors import Conflict, InvalidInput, ProcessFailure
+from app.services.definitions.versions import pathway_names
+from app.services.errors import Conflict, InvalidInput, ProcessFailure
+from app.services.instances import repairs as incident_service
+
 from .session import current_actor, login_required
 
 

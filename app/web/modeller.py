@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import Response, jsonify, render_template, request
 
-from ..services import definitions
-from ..services.deployments import deploy
-from ..services.errors import InvalidInput, ServiceError
+from app.services.definitions import versions as definitions
+from app.services.definitions.deployments import deploy
+from app.services.errors import InvalidInput, ServiceError
+
 from .session import current_actor, login_required
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")

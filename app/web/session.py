@@ -6,8 +6,8 @@ import functools
 
 from flask import current_app, g, redirect, request, session, url_for
 
-from ..services.actors import Actor
-from ..services.identity import actor_for_session
+from app.services.access.actors import Actor
+from app.services.access.identity import actor_for_session
 
 
 def load_session_actor() -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ..services import instances as instance_service
-from ..services import tasks as task_service
-from ..services.case_views import latest_start_form, open_tasks_of_instance, startable
-from ..services.errors import InvalidInput
+from app.services.definitions.versions import latest_start_form, startable
+from app.services.errors import InvalidInput
+from app.services.instances import lifecycle as instance_service
+from app.services.tasks import actions as task_service
+from app.services.tasks.views import open_tasks_of_instance
+
 from .form_fields import build_fields, parse_form
 from .session import current_actor, login_required
 from .tasks import _humanised

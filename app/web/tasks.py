@@ -7,11 +7,13 @@ import re
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from app.services.access.directory import colleagues_for, group_names, user_names
+from app.services.errors import InvalidInput
+from app.services.tasks import actions as task_service
+from app.services.tasks import comments
+from app.services.tasks.views import task_view
+
 from ..extensions import db
-from ..services import comments
-from ..services import tasks as task_service
-from ..services.case_views import colleagues_for, group_names, task_view, user_names
-from ..services.errors import InvalidInput
 from .form_fields import build_fields, parse_form
 from .session import current_actor, login_required
 

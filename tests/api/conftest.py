@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from werkzeug.security import generate_password_hash
 
-from app.services import demo, identity
+from app.services.access import demo, identity
 
 PROBLEM = "application/problem+json"
 

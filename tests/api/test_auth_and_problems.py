@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.services import identity
+from app.services.access import identity
 from tests.api.conftest import assert_problem
 
 ENDPOINTS = [
@@ -97,7 +97,7 @@ def test_422_lists_fields(world):
 
 
 def test_500_is_a_problem_without_internals(world, monkeypatch):
-    from app.services import task_queries
+    from app.services.tasks import queries as task_queries
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("geheime stacktrace")

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from werkzeug.serving import make_server
 
 from app import cli
-from app.services import demo
-from app.services.actors import SYSTEM
-from app.services.deployments import deploy, read_directory
+from app.services.access import demo
+from app.services.access.actors import SYSTEM
+from app.services.definitions.deployments import deploy, read_directory
 from tests.pathways.helpers import FORMS, PROCESSES
 
 

@@ -4,8 +4,8 @@ import pytest
 from click.testing import CliRunner
 
 from app import cli
-from app.services import identity
-from app.services.actors import EXTERNAL_SYSTEM
+from app.services.access import identity
+from app.services.access.actors import EXTERNAL_SYSTEM
 
 
 @pytest.fixture

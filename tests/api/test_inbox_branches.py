@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import event, select, text
 
 from app.models import HumanTask, ProcessInstance, TaskCandidate
-from app.services import task_queries
-from app.services.definitions import get_definition
-from app.services.task_queries import TaskFilter, search
+from app.services.definitions.versions import get_definition
+from app.services.tasks import queries as task_queries
+from app.services.tasks.queries import TaskFilter, search
 from tests.api.conftest import assert_problem
 from tests.support import make_actor
 

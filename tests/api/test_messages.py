@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from app.services import deliveries, identity
+from app.services.access import identity
+from app.services.instances import deliveries
 from tests.api.conftest import assert_problem
 
 

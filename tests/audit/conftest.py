@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select, text
 
 from app.models import AuditEvent, HumanTask
-from app.services import instances, tasks
+from app.services.instances import lifecycle as instances
+from app.services.tasks import actions as tasks
 from tests.support import make_actor
 
 FIXTURES = Path(__file__).parent / "fixtures"

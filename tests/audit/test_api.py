@@ -3,7 +3,7 @@
 import pytest
 from flask import g
 
-from app.services import identity
+from app.services.access import identity
 from tests.audit.conftest import audit_rows, open_task
 
 

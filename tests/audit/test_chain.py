@@ -8,8 +8,9 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from app.cli import main
-from app.services import audit, instances
+from app.services import audit
 from app.services.audit.record import record_access
+from app.services.instances import creation
 from tests.audit.conftest import ANNA, attacker, audit_rows
 
 
@@ -138,7 +139,7 @@ def test_concurrent_writers_keep_one_chain(app, db, pathway):
 
                 for _ in range(5):
                     record_access(database.session, ANNA, object_type="ProcessInstance",
-                                  object_id=instance.id, instance=instances.get_instance(
+                                  object_id=instance.id, instance=creation.get_instance(
                                       database.session, instance.id))
                     database.session.commit()
                 database.session.remove()

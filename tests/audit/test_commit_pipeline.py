@@ -8,8 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.models import AuditEvent, HistoryEvent, HumanTask
-from app.services import audit, instances, tasks
+from app.services import audit
 from app.services.audit import chain
+from app.services.instances import creation
+from app.services.instances import lifecycle as instances
+from app.services.tasks import actions as tasks
 from tests.audit.conftest import ANNA, open_task
 
 
@@ -43,7 +46,7 @@ def test_a_failing_insert_of_a_start_undoes_the_whole_start(db, pathway, monkeyp
     first = instances.start_instance("beslissing", actor=ANNA, subject={"displayName": "Mw. S"})
     db.session.rollback()
     counts = _counts(db)
-    monkeypatch.setattr(instances.uuid, "uuid4", lambda: first.id)  # the same instance id again
+    monkeypatch.setattr(creation.uuid, "uuid4", lambda: first.id)  # the same instance id again
     with pytest.raises(IntegrityError):
         instances.start_instance("beslissing", actor=ANNA, subject={"displayName": "Mw. T"})
     monkeypatch.undo()

@@ -13,7 +13,7 @@ from tests.audit.conftest import AUDREY, audit_rows
 
 @pytest.fixture
 def auditor_client(app, db):
-    from app.services import identity
+    from app.services.access import identity
 
     identity.add_user("audrey", roles=["auditor"], organisation="kwaliteit")
     client = app.test_client()

@@ -4,8 +4,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditEvent, HistoryEvent
-from app.services import instances, tasks
 from app.services.errors import InvalidInput
+from app.services.instances import creation
+from app.services.instances import lifecycle as instances
+from app.services.tasks import actions as tasks
 from app.services.unit_of_work import unit_of_work
 from tests.audit.conftest import ANNA, audit_rows, open_task
 
@@ -50,7 +52,7 @@ def test_a_rolled_back_change_leaves_no_audit_row(db, pathway):
     task = open_task(instance.id)
     with pytest.raises(RuntimeError), unit_of_work() as session:
         tasks.claim(task.id, actor=ANNA)  # its own committed transaction
-        from app.services.runs import history
+        from app.services.instances.runs import history
 
         history(session, task.instance, "task_assigned", ANNA, task_id=task.id)
         raise RuntimeError("crash before commit")
@@ -66,7 +68,7 @@ def test_reads_and_searches_are_logged_and_not_duplicated_by_changes(db, pathway
     task = open_task(instance.id)
     before = len(audit_rows(db))
     tasks.get_task(db.session, task.id, ANNA)
-    instances.get_instance(db.session, instance.id, ANNA)
+    creation.get_instance(db.session, instance.id, ANNA)
     tasks.list_tasks(ANNA)
     db.session.commit()
     reads = audit_rows(db)[before:]
@@ -92,6 +94,6 @@ def test_deployments_are_logged(db, pathway):
 def test_break_glass_purpose_is_flagged(db, pathway):
     instance = pathway()
     emergency = ANNA.with_context(purpose="break-glass")
-    instances.get_instance(db.session, instance.id, emergency)
+    creation.get_instance(db.session, instance.id, emergency)
     db.session.commit()
     assert audit_rows(db)[-1].break_glass is True

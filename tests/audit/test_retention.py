@@ -6,9 +6,10 @@ from sqlalchemy import select, text
 
 from app.cli import main
 from app.models import Case, HistoryEvent, HumanTask, ProcessInstance
-from app.services import audit, instances
+from app.services import audit
 from app.services.audit.retention import PSEUDONYMISED_NAME, REMOVED, cutoff, run_retention
 from app.services.errors import InvalidInput
+from app.services.instances import lifecycle as instances
 from tests.audit.conftest import ANNA, attacker, audit_rows
 
 

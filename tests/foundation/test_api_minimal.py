@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.services import identity
+from app.services.access import identity
 
 
 @pytest.fixture

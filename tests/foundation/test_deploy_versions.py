@@ -3,8 +3,8 @@
 from sqlalchemy import func, select
 
 from app.models import Deployment, ProcessDefinition, ProcessInstance
-from app.services import instances
-from app.services.actors import SYSTEM
+from app.services.access.actors import SYSTEM
+from app.services.instances import lifecycle as instances
 from tests.support import fixture_files
 
 

@@ -6,7 +6,7 @@ import copy
 import json
 from pathlib import Path
 
-from app.services.form_rules import choice_errors, hint_problems, options_from
+from app.services.definitions.form_rules import choice_errors, hint_problems, options_from
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 FORM = json.loads((FORMS / "leren-leersessie.schema.json").read_text())

@@ -4,9 +4,10 @@
 from sqlalchemy import select
 
 from app.models import Case, HumanTask
-from app.services import instances, timers
-from app.services.actors import SYSTEM
-from app.services.deployments import read_directory
+from app.services.access.actors import SYSTEM
+from app.services.definitions.deployments import read_directory
+from app.services.instances import lifecycle as instances
+from app.services.instances import timers
 from tests.support import flagged_case_meeting
 
 
@@ -30,7 +31,7 @@ def test_learning_session_task_lists_flagged_cases_without_identities(deploy, db
         .scalars()
         .all()
     )
-    from app.services.runs import load_run
+    from app.services.instances.runs import load_run
 
     [view] = [v for v in load_run(task.instance).human_tasks() if v.id == task.id]
     cases = view.data["leercasussen"]

@@ -47,7 +47,7 @@ def test_schema_violation_names_the_element():
 def test_called_process_in_another_file_keeps_its_own_camunda_attributes():
     """Regression: opschalen calls verwijzing (another file); the referral's tasks were read
     with the caller's Camunda attributes, so they lost their groups and due dates."""
-    from app.services.deployments import read_directory
+    from app.services.definitions.deployments import read_directory
 
     files = read_directory("processes", "forms")
     wanted = ("opschalen.bpmn", "verwijzing.bpmn")

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import event, func, select
 
 from app.models import HistoryEvent, HumanTask, Message, ProcessInstance, Timer
-from app.services import deliveries, instances, tasks, timers
-from app.services.actors import SYSTEM
+from app.services.access.actors import SYSTEM
 from app.services.errors import Conflict, ProcessFailure
+from app.services.instances import deliveries, timers
+from app.services.instances import lifecycle as instances
+from app.services.tasks import actions as tasks
 from tests.support import make_actor
 
 ANNA = make_actor("anna", ["wijkteam-triage"])
@@ -76,8 +78,8 @@ def test_survives_a_process_restart_half_way(deploy, db, clock, app):
     # A fresh Python process (a restarted server) finds the task and finishes the pathway.
     script = (
         "from app import create_app\n"
-        "from app.services import tasks\n"
-        "from app.services.actors import Actor\n"
+        "from app.services.tasks import actions as tasks\n"
+        "from app.services.access.actors import Actor\n"
         "app = create_app()\n"
         "with app.app_context():\n"
         "    ruben = Actor('ruben', frozenset({'wijkteam-regie'}), frozenset({'professional'}))\n"
@@ -207,7 +209,7 @@ def test_two_concurrent_completions_exactly_one_succeeds(deploy, db, clock, app)
     ],
 )
 def test_hostile_script_fails_clearly_and_changes_nothing(deploy, db, clock, script, monkeypatch):
-    from app.services import deployment_checks
+    from app.services.definitions import checks as deployment_checks
     from app.services.errors import DeploymentRejected
     from tests.support import fixture_files
 
@@ -248,7 +250,7 @@ def test_loop_runs_past_the_engine_depth_limit_with_constant_state(deploy, db, c
     db.session.expire_all()
     done = db.session.get(ProcessInstance, instance.id)
     assert done.status == "completed"
-    from app.services.runs import load_run
+    from app.services.instances.runs import load_run
 
     assert load_run(done).data["passes"] == 600
     assert late <= early * 1.1  # bounded: the loop's history is not kept in the state

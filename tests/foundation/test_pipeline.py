@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, select
 
 from app.models import User
 from app.models.pipeline import opening_read
-from app.services import demo
+from app.services.access import demo
 
 _BY_NAME = select(User.username, User.roles, User.active).where(User.username == bindparam("name"))
 
@@ -92,9 +92,10 @@ def test_a_pipelined_update_that_lost_the_race_is_a_conflict_and_writes_nothing(
 
     from app.models import AuditEvent, HistoryEvent, HumanTask, ProcessInstance
     from app.models import pipeline as pipeline_module
-    from app.services import instances, tasks
     from app.services.audit import chain
     from app.services.errors import Conflict
+    from app.services.instances import lifecycle as instances
+    from app.services.tasks import actions as tasks
     from tests.support import make_actor
 
     anna = make_actor("anna", ["wijkteam-triage"])

@@ -15,7 +15,10 @@ import pytest
 from sqlalchemy import event, select, text
 
 from app.models import HumanTask, TaskCandidate
-from app.services import demo, instances, tasks, timers
+from app.services.access import demo
+from app.services.instances import lifecycle as instances
+from app.services.instances import timers
+from app.services.tasks import actions as tasks
 from tests.support import make_actor
 
 ANNA = make_actor("anna", ["wijkteam-triage"])
@@ -182,8 +185,8 @@ def test_migration_0005_fills_the_copy_from_existing_tasks(fresh_database, clock
     from app import create_app
     from app.extensions import db as database
     from app.models.schema import upgrade
-    from app.services.actors import SYSTEM
-    from app.services.deployments import deploy
+    from app.services.access.actors import SYSTEM
+    from app.services.definitions.deployments import deploy
     from tests.support import fixture_files
 
     flask_app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database, "TESTING": True, "SECRET_KEY": "t"})

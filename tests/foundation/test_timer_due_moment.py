@@ -8,7 +8,8 @@ nothing, and the worker then cleared `next_timer_at`, so the timer never fired a
 from sqlalchemy import select
 
 from app.models import HumanTask, ProcessInstance, Timer
-from app.services import instances, timers
+from app.services.instances import lifecycle as instances
+from app.services.instances import timers
 from tests.support import make_actor
 
 ANNA = make_actor("anna", ["wijkteam-triage"])

@@ -50,8 +50,9 @@ def fuzz_app(tmp_path_factory):
     from app import create_app
     from app.extensions import db
     from app.models.schema import upgrade
-    from app.services import demo, deployments, identity
-    from app.services.actors import SYSTEM
+    from app.services.access import demo, identity
+    from app.services.access.actors import SYSTEM
+    from app.services.definitions import deployments
 
     database = tmp_path_factory.mktemp("fuzz") / "zorgpad.db"
     flask_app = create_app(

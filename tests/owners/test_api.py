@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from app.services import identity, instances
+from app.services.access import identity
+from app.services.instances import lifecycle as instances
 from tests.owners.helpers import two_step_with_new_step
 from tests.support import fixture_files, make_actor
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.models import HumanTask, ProcessInstance
-from app.services import instances, tasks
-from app.services.actors import SYSTEM
-from app.services.deployments import deploy
+from app.services.access.actors import SYSTEM
+from app.services.definitions.deployments import deploy
+from app.services.instances import lifecycle as instances
+from app.services.tasks import actions as tasks
 from tests.support import FIXTURES, make_actor
 
 MODELLERS = FIXTURES / "modellers"

@@ -6,9 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from app.models import HistoryEvent, HumanTask, ProcessInstance, Timer
-from app.services import instances, tasks, timers
 from app.services.errors import Forbidden
-from app.services.migration import migrate_instances
+from app.services.instances import lifecycle as instances
+from app.services.instances import timers
+from app.services.instances.migration import migrate_instances
+from app.services.tasks import actions as tasks
 from tests.owners.helpers import two_step_with_new_step, two_step_without_task_a
 from tests.support import fixture_files, make_actor
 

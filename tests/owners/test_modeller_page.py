@@ -2,7 +2,7 @@
 
 
 def test_page_and_bpmn_js_are_served(app, db):
-    from app.services import demo
+    from app.services.access import demo
 
     demo.seed()
     client = app.test_client()

@@ -11,8 +11,8 @@ from app.engine import parse_bundle
 from app.engine.scenarios import run_scenario_file
 from app.models import ProcessDefinition
 from app.owner_cli import read_scenarios
-from app.services.actors import SYSTEM
-from app.services.deployments import deploy, read_directory
+from app.services.access.actors import SYSTEM
+from app.services.definitions.deployments import deploy, read_directory
 from app.services.errors import DeploymentRejected
 from tests.support import FIXTURES, fixture_files
 

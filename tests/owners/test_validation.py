@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from app.engine.validation import iso8601_problem, validate_files
 from app.models import Group, ProcessDefinition
-from app.services.actors import SYSTEM
-from app.services.deployments import deploy, read_directory
+from app.services.access.actors import SYSTEM
+from app.services.definitions.deployments import deploy, read_directory
 from app.services.errors import DeploymentRejected
 from tests.support import FIXTURES, fixture_files
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.models import HumanTask
-from app.services import instances, tasks
-from app.services.actors import SYSTEM
-from app.services.deployments import deploy, read_directory
-from app.services.migration import migrate_instances
+from app.services.access.actors import SYSTEM
+from app.services.definitions.deployments import deploy, read_directory
+from app.services.instances import lifecycle as instances
+from app.services.instances.migration import migrate_instances
+from app.services.tasks import actions as tasks
 from tests.support import FIXTURES, make_actor
 
 ROOT = FIXTURES.parents[1]

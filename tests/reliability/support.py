@@ -96,7 +96,7 @@ def assert_rows_match_engine_state(db) -> int:
     from sqlalchemy import select
 
     from app.models import HumanTask, ProcessInstance, Timer
-    from app.services.runs import load_run
+    from app.services.instances.runs import load_run
 
     db.session.expire_all()
     checked = 0

@@ -13,9 +13,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from app.models import HistoryEvent, HumanTask, Message, ProcessInstance
-from app.services import deliveries, instances, tasks
-from app.services.actors import SYSTEM
+from app.services.access.actors import SYSTEM
 from app.services.errors import Conflict
+from app.services.instances import deliveries
+from app.services.instances import lifecycle as instances
+from app.services.tasks import actions as tasks
 from tests.reliability.support import (
     ROOT,
     assert_rows_match_engine_state,
@@ -112,7 +114,7 @@ def test_processes_racing_on_one_completion(deploy, db, clock, app):
     script = (
         "import sys, time\n"
         "from app import create_app\n"
-        "from app.services import tasks\n"
+        "from app.services.tasks import actions as tasks\n"
         "from app.services.errors import Conflict\n"
         "from tests.support import make_actor\n"
         "app = create_app()\n"

@@ -22,8 +22,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditEvent, HistoryEvent, HumanTask, ProcessInstance
-from app.services import audit, identity, instances
-from app.services.actors import SYSTEM
+from app.services import audit
+from app.services.access import identity
+from app.services.access.actors import SYSTEM
+from app.services.instances import lifecycle as instances
 from tests.reliability.support import (
     ROOT,
     assert_rows_match_engine_state,

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from app.engine import parse_bundle
 from app.models import Deployment, ProcessDefinition, Resource
-from app.services.actors import SYSTEM
-from app.services.deployments import deploy
+from app.services.access.actors import SYSTEM
+from app.services.definitions.deployments import deploy
 from app.services.errors import DeploymentRejected
 from tests.support import fixture_files
 

@@ -4,9 +4,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditEvent, HistoryEvent, HumanTask, Message, ProcessInstance, Timer
-from app.services import deliveries, identity, incidents, instances, tasks, timers
-from app.services.actors import SYSTEM
+from app.services.access import identity
+from app.services.access.actors import SYSTEM
 from app.services.errors import Conflict, Forbidden, ProcessFailure
+from app.services.instances import deliveries, timers
+from app.services.instances import lifecycle as instances
+from app.services.instances import repairs as incidents
+from app.services.tasks import actions as tasks
 from tests.support import fixture_files, make_actor
 
 OLAF = make_actor("olaf", groups=(), roles=("process-owner",))
@@ -83,7 +87,7 @@ def test_correct_and_retry_runs_the_failed_step_once(deploy, db, clock):
     resolved = incidents.correct_and_retry(bad.id, {"deler": 2}, actor=OLAF)
     assert resolved.status == "running" and resolved.error is None
     assert open_task_names(db, bad.id) == ["Verder"]
-    from app.services.runs import load_run
+    from app.services.instances.runs import load_run
 
     assert load_run(reload(db, bad.id)).data["uitkomst"] == 5
     history = kinds(db, bad.id)
@@ -119,7 +123,7 @@ def test_decision_without_a_matching_rule_is_an_incident(deploy, db, clock, hit_
     assert reload(db, known.id).status == "running"
 
     incidents.correct_and_retry(unknown.id, {"urgentie": "laag"}, actor=OLAF)
-    from app.services.runs import load_run
+    from app.services.instances.runs import load_run
 
     assert load_run(reload(db, unknown.id)).data["route"] == "wijkteam"
 

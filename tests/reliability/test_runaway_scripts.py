@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.models import HumanTask, ProcessInstance
-from app.services import instances, timers
-from app.services.actors import SYSTEM
+from app.services.access.actors import SYSTEM
+from app.services.instances import lifecycle as instances
+from app.services.instances import timers
 from tests.support import fixture_files
 
 RUNAWAY = {

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from app.models import HistoryEvent, HumanTask
-from app.services import instances
-from app.services.actors import SYSTEM
+from app.services.access.actors import SYSTEM
+from app.services.instances import lifecycle as instances
 from tests.reliability.support import (
     assert_rows_match_engine_state,
     require_postgresql,
@@ -64,7 +64,7 @@ def test_sigterm_mid_run_exits_cleanly_with_nothing_half_done(deploy, db, clock,
 
 def test_embedded_worker_stops_after_its_step(tmp_path, monkeypatch):
     from app import create_app
-    from app.services.worker import stop_embedded_worker
+    from app.services.instances.worker import stop_embedded_worker
 
     monkeypatch.setenv("ZORGPAD_DATABASE_URL", f"sqlite:///{tmp_path / 'embedded.db'}")
     flask_app = create_app(

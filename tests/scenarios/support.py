@@ -15,10 +15,12 @@ from sqlalchemy import select
 from app.engine.script_library import add_working_days
 from app.engine.task_attributes import duration_from
 from app.models import HumanTask, Message, ProcessInstance, Timer
-from app.services import instances, tasks, timers
-from app.services.actors import SYSTEM
-from app.services.deployments import deploy, read_directory
-from app.services.runs import load_run
+from app.services.access.actors import SYSTEM
+from app.services.definitions.deployments import deploy, read_directory
+from app.services.instances import lifecycle as instances
+from app.services.instances import timers
+from app.services.instances.runs import load_run
+from app.services.tasks import actions as tasks
 from tests.support import ZRM_DOMAINS, make_actor
 
 # Demo-like actors (see app/services/demo.py): one group each, so a test shows which group

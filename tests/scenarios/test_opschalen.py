@@ -152,7 +152,7 @@ def test_referral_waiting_times_go_to_the_insurer_at_four_and_fourteen_weeks(jou
 def test_the_insurer_sees_nothing_but_its_mediation_task(journey, clock):
     signal(journey, bekend_bij_fact=False, verslavingszorg_nodig=True, begeleiding_nodig=True)
     journey.advance(weeks=4, seconds=1)
-    from app.services import tasks
+    from app.services.tasks import actions as tasks
 
     assert [t.element_id for t in tasks.list_tasks(VERA).items] == ["ut_wachtlijstbemiddeling"]
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from werkzeug.security import generate_password_hash
 
-from app.services import demo, identity
+from app.services.access import demo, identity
 
 PROBLEM = "application/problem+json"
 RESIDENT = "Mw. Geheimhouding-Vertrouwelijk"
@@ -126,8 +126,8 @@ class Scene:
 
 @pytest.fixture
 def scene(app, db, clock, monkeypatch):
-    from app.services.actors import SYSTEM
-    from app.services.deployments import deploy, read_directory
+    from app.services.access.actors import SYSTEM
+    from app.services.definitions.deployments import deploy, read_directory
 
     monkeypatch.setattr(identity, "generate_password_hash", _fast_hash)
     deploy(read_directory("processes", "forms"), actor=SYSTEM, name="attack", source="cli")
@@ -354,7 +354,7 @@ def test_tokens_expire_and_can_be_revoked(scene, clock):
 
 def test_passwords_are_stored_with_a_slow_hash(db):
     from app.models import User
-    from app.services.identity import find_user
+    from app.services.access.identity import find_user
 
     identity.add_user("sterk", display_name="Sterk Wachtwoord", password="lang-genoeg-wachtwoord")
     stored = find_user(db.session, "sterk").password_hash

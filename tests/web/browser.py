@@ -30,9 +30,9 @@ def make_demo_app(database_path: Path):
     """An app on a fresh SQLite file with the shipped pathways deployed and the demo users."""
     from app import create_app
     from app.models.schema import upgrade
-    from app.services import demo
-    from app.services.actors import SYSTEM
-    from app.services.deployments import deploy, read_directory
+    from app.services.access import demo
+    from app.services.access.actors import SYSTEM
+    from app.services.definitions.deployments import deploy, read_directory
 
     app = create_app(
         {
@@ -75,8 +75,8 @@ def chromium() -> Iterator:
 
 def start_report(app, name: str, username: str = "anna"):
     """Start triage for a new resident, as a report would; returns (instance id, case id)."""
-    from app.services.identity import load_actor
-    from app.services.instances import start_instance
+    from app.services.access.identity import load_actor
+    from app.services.instances.lifecycle import start_instance
 
     with app.app_context():
         instance = start_instance(

@@ -12,9 +12,9 @@ from tests.web.support import ROOT
 @pytest.fixture
 def care(db, clock):
     """The real pathways and forms, deployed; the demo organisations and users, seeded."""
-    from app.services import demo
-    from app.services.actors import SYSTEM
-    from app.services.deployments import deploy, read_directory
+    from app.services.access import demo
+    from app.services.access.actors import SYSTEM
+    from app.services.definitions.deployments import deploy, read_directory
 
     deploy(read_directory(ROOT / "processes", ROOT / "forms"), actor=SYSTEM, name="web-test", source="cli")
     demo.seed()

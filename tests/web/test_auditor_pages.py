@@ -113,8 +113,9 @@ def test_audit_posts_need_the_csrf_token(care, login):
 
 
 def _incident(deploy, clock):
-    from app.services import instances, timers
-    from app.services.actors import SYSTEM
+    from app.services.access.actors import SYSTEM
+    from app.services.instances import lifecycle as instances
+    from app.services.instances import timers
 
     files = fixture_files("timer_script.bpmn")
     files["timer_script.bpmn"] = files["timer_script.bpmn"].replace(b"SCRIPT", b"uitkomst = 10 / deler")

@@ -35,7 +35,7 @@ def test_inbox_lists_counts_and_relative_due(care, login):
 
 
 def test_inbox_counts_beyond_the_cap_show_a_plus(care, login, monkeypatch):
-    from app.services import task_queries
+    from app.services.tasks import queries as task_queries
 
     client = login("anna")
     for n in range(3):

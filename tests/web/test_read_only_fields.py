@@ -21,8 +21,9 @@ QUESTION = "Hoe betrek je het netwerk eerder?"
 @pytest.fixture
 def session_task(care, db):
     """A case flagged as learning case at a case meeting, then the session task that lists it."""
-    from app.services import instances, timers
-    from app.services.actors import SYSTEM
+    from app.services.access.actors import SYSTEM
+    from app.services.instances import lifecycle as instances
+    from app.services.instances import timers
 
     clock = care
     leren = instances.start_instance("leren", actor=SYSTEM)
@@ -72,7 +73,7 @@ def test_the_form_shows_the_service_filled_list_and_completes_without_it(session
 
 
 def test_the_api_shows_the_list_and_replaces_a_sent_one(session_task, app, db):
-    from app.services import identity
+    from app.services.access import identity
 
     headers = {"Authorization": f"Bearer {identity.issue_token('ruben')}"}
     client = app.test_client()
@@ -94,7 +95,7 @@ def test_the_api_shows_the_list_and_replaces_a_sent_one(session_task, app, db):
 def test_a_case_to_discuss_must_be_one_the_service_listed(session_task, app, db):
     # x-ui optionsFrom is kept on the server too: a pseudonym that was not listed is refused,
     # and the task stays open with nothing written.
-    from app.services import identity
+    from app.services.access import identity
 
     headers = {"Authorization": f"Bearer {identity.issue_token('ruben')}"}
     client = app.test_client()

@@ -68,7 +68,7 @@ def test_session_cookie_is_httponly_and_samesite(care, login, app):
 
 def test_a_session_holds_the_user_id_and_ends_when_the_account_is_deactivated(care, login):
     from app.extensions import db
-    from app.services import identity
+    from app.services.access import identity
 
     client = login("anna")
     with client.session_transaction() as cookie:

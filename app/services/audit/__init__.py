@@ -3,9 +3,16 @@
 Importing this package hooks the chain into every session's commit (see `record.install`).
 """
 
-from .chain import Verification, verify
-from .record import install as _install
-from .record import is_break_glass, record, record_access, record_history, record_search, record_task_reads
+from app.services.audit.chain import Verification, verify
+from app.services.audit.record import install as _install
+from app.services.audit.record import (
+    is_break_glass,
+    record,
+    record_access,
+    record_history,
+    record_search,
+    record_task_reads,
+)
 
 _install()
 

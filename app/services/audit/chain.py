@@ -18,8 +18,8 @@ from types import SimpleNamespace
 
 from sqlalchemy import insert, select, update
 
-from ...models import AuditChainHead, AuditEvent
-from ...models.pipeline import Batch
+from app.models import AuditChainHead, AuditEvent
+from app.models.pipeline import Batch
 
 _BLANK_ROW = {attr.key: None for attr in AuditEvent.__mapper__.column_attrs}
 

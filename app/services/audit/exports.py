@@ -15,11 +15,18 @@ from xml.sax.saxutils import quoteattr
 
 from sqlalchemy import select
 
-from ...engine import clock
-from ...models import AuditEvent, HistoryEvent, ProcessInstance
-from ..actors import Actor
-from .queries import AUDIT_PURPOSE, ENGINE_INTERNAL, SearchFilters, as_dict, filtered, require_auditor
-from .record import record_access
+from app.engine import clock
+from app.models import AuditEvent, HistoryEvent, ProcessInstance
+from app.services.access.actors import Actor
+from app.services.audit.queries import (
+    AUDIT_PURPOSE,
+    ENGINE_INTERNAL,
+    SearchFilters,
+    as_dict,
+    filtered,
+    require_auditor,
+)
+from app.services.audit.record import record_access
 
 BATCH = 500
 FORMATS = {
@@ -36,7 +43,7 @@ def begin_export(session, actor: Actor, fmt: str, filters: SearchFilters) -> Ite
     """Check the role, log the export, and return the chunk generator (not yet started)."""
     require_auditor(actor)
     if fmt not in FORMATS:
-        from ..errors import InvalidInput
+        from app.services.errors import InvalidInput
 
         raise InvalidInput("unknown export format", errors={"format": sorted(FORMATS)})
     record_access(

@@ -13,12 +13,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ...models import AuditEvent, ProcessInstance
-from ..actors import Actor
-from ..cases import find_case
-from ..deployments import bpmn_content
-from ..errors import Forbidden, InvalidInput, NotFound
-from .record import record_access
+from app.models import AuditEvent, ProcessInstance
+from app.services.access.actors import Actor
+from app.services.audit.record import record_access
+from app.services.cases.records import find_case
+from app.services.definitions.resources import bpmn_content
+from app.services.errors import Forbidden, InvalidInput, NotFound
 
 AUDIT_PURPOSE = "audit"
 STATE_CHANGES = ("C", "U", "D", "E")

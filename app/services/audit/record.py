@@ -12,12 +12,11 @@ import uuid
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from ...engine import clock
-from ...models import Case, HumanTask
-from ...models.pipeline import flush_needs_no_answer, inserts_need_no_answer, pipelined, planned_updates
-from .. import candidate_rows, history_log
-from ..actors import Actor
-from . import chain
+from app.engine import clock
+from app.models import Case, HumanTask, candidate_rows, history_log
+from app.models.pipeline import flush_needs_no_answer, inserts_need_no_answer, pipelined, planned_updates
+from app.services.access.actors import Actor
+from app.services.audit import chain
 
 PENDING = "audit_pending"
 LAST_ACTOR = "audit_last_actor"

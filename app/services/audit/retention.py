@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, null, select, update
 
-from ...engine import clock
-from ...models import AuditEvent, Case, HistoryEvent, HumanTask, Message, ProcessInstance
-from ..actors import SYSTEM
-from ..errors import InvalidInput
-from ..unit_of_work import unit_of_work
-from .record import record
+from app.engine import clock
+from app.models import AuditEvent, Case, HistoryEvent, HumanTask, Message, ProcessInstance
+from app.services.access.actors import SYSTEM
+from app.services.audit.record import record
+from app.services.errors import InvalidInput
+from app.services.unit_of_work import unit_of_work
 
 REMOVED = "[verwijderd]"
 PSEUDONYMISED_NAME = "(gepseudonimiseerd)"

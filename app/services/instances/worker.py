@@ -16,8 +16,8 @@ import threading
 
 from flask import Flask
 
-from .deliveries import deliver_due
-from .timers import fire_due_timers
+from app.services.instances.deliveries import deliver_due
+from app.services.instances.timers import fire_due_timers
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 25.0  # below gunicorn's graceful_timeout (30 s)
@@ -32,7 +32,7 @@ def run_once(app: Flask, stop: threading.Event | None = None) -> int:
                 stepped += deliver_due(should_stop=should_stop)
             return stepped
         finally:
-            from ..extensions import db
+            from app.extensions import db
 
             db.session.remove()
 

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import insert
 
-from ..models import HistoryEvent
+from app.models import HistoryEvent
 
 PENDING = "history_pending"
 _COLUMNS = tuple(c.key for c in HistoryEvent.__table__.columns if c.key != "id")

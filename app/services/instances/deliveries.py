@@ -14,14 +14,15 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ..engine import EngineError, clock
-from ..extensions import db
-from ..models import Case, Message, ProcessDefinition, ProcessInstance
-from . import incidents
-from .actors import SYSTEM
-from .errors import Conflict, ProcessFailure, ServiceError
-from .runs import history, load_run, save_run
-from .unit_of_work import unit_of_work
+from app.engine import EngineError, clock
+from app.extensions import db
+from app.models import Message, ProcessDefinition, ProcessInstance
+from app.services.access.actors import SYSTEM
+from app.services.errors import Conflict, ProcessFailure, ServiceError
+from app.services.instances import incidents
+from app.services.instances.creation import case_for_start, correlated_case, create_instance
+from app.services.instances.runs import history, load_run, save_run
+from app.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20
@@ -166,13 +167,6 @@ def _postpone(message: Message, reason: str) -> None:
         message.next_attempt_at = clock.now() + RETRY_AFTER * message.attempts
 
 
-def _case_of(session, message: Message) -> Case | None:
-    from .cases import find_case
-
-    key = message.correlation.get("case") or message.correlation.get("caseId")
-    return find_case(session, key) if key else None
-
-
 def _candidate_instances(session, message: Message):
     query = select(ProcessInstance).where(ProcessInstance.status == "running")
     correlation = message.correlation
@@ -181,7 +175,7 @@ def _candidate_instances(session, message: Message):
     elif correlation.get("businessKey"):
         query = query.where(ProcessInstance.business_key == correlation["businessKey"])
     else:
-        case = _case_of(session, message)
+        case = correlated_case(session, message)
         if case is None:
             return []
         query = query.where(ProcessInstance.case_id == case.id)
@@ -208,20 +202,7 @@ def _waiting_instances(session, message: Message):
     return found
 
 
-def case_for_start(session, message: Message) -> Case:
-    """The case a message-started instance belongs to: the correlated one, else a new one."""
-    from .cases import resolve_case
-
-    case = _case_of(session, message)
-    if case is None:
-        subject = message.payload.get("subject") if isinstance(message.payload, dict) else None
-        case = resolve_case(session, subject if isinstance(subject, dict) else None, None)
-    return case
-
-
 def _start_by_message(session, message: Message):
-    from .instances import _create
-
     latest = {}
     for definition in session.execute(
         select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
@@ -233,7 +214,7 @@ def _start_by_message(session, message: Message):
     case = case_for_start(session, message)
     definition = starters[0]
     try:
-        instance, outgoing = _create(session, definition, case, SYSTEM, None, {}, message=message)
+        instance, outgoing = create_instance(session, definition, case, SYSTEM, None, {}, message=message)
     except ProcessFailure as exc:
         cause = exc.__cause__
         error = cause if isinstance(cause, EngineError) else EngineError(exc.detail)

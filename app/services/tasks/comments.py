@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..engine import clock
-from ..models import TaskComment
-from . import tasks
-from .actors import Actor
-from .errors import InvalidInput
-from .unit_of_work import unit_of_work
+from app.engine import clock
+from app.models import TaskComment
+from app.services.access.actors import Actor
+from app.services.errors import InvalidInput
+from app.services.tasks import actions as tasks
+from app.services.unit_of_work import unit_of_work
 
 MAX_COMMENT_LENGTH = 4000
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..models import User
-from . import identity
-from .unit_of_work import unit_of_work
+from app.models import User
+from app.services.access import identity
+from app.services.unit_of_work import unit_of_work
 
 DEMO_PASSWORD = "zorgpad-demo"  # noqa: S105 - a documented demo login, not a secret
 

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from sqlalchemy import case, exists, false, func, or_, select, true
 from sqlalchemy.orm import scoped_session
 
-from ..engine import EngineError
-from ..models import Case, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate
-from . import audit
-from .actors import Actor
-from .errors import Forbidden, NotFound
-from .instances import get_instance
-from .runs import load_run
-from .task_queries import MAX_PAGE_SIZE, sees_everything
+from app.engine import EngineError
+from app.models import Case, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate
+from app.services import audit
+from app.services.access.actors import Actor
+from app.services.errors import Forbidden, NotFound
+from app.services.instances.creation import get_instance
+from app.services.instances.runs import load_run
+from app.services.tasks.queries import MAX_PAGE_SIZE, sees_everything
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..engine import EngineError, clock
-from ..models import ProcessInstance
-from . import deliveries, incidents
-from .actors import SYSTEM
-from .errors import Conflict
-from .runs import load_run, save_run
-from .unit_of_work import unit_of_work
+from app.engine import EngineError, clock
+from app.models import ProcessInstance
+from app.services.access.actors import SYSTEM
+from app.services.errors import Conflict
+from app.services.instances import deliveries, incidents
+from app.services.instances.runs import load_run, save_run
+from app.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 RETRY_DELAY = timedelta(minutes=1)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ..models import ProcessDefinition, ProcessInstance
-from .actors import Actor
-from .deployments import bpmn_content
-from .errors import Forbidden, NotFound
-from .unit_of_work import unit_of_work
+from app.extensions import db
+from app.models import ProcessDefinition, ProcessInstance
+from app.services.access.actors import Actor
+from app.services.definitions.resources import bpmn_content, form_schema
+from app.services.errors import Forbidden, NotFound
+from app.services.unit_of_work import unit_of_work
 
 OWNER_ROLES = ("process-owner", "admin", "system")
 
@@ -81,3 +82,60 @@ def definition_xml(key: str, version: int, *, actor: Actor) -> tuple[str, bytes]
         if content is None:
             raise NotFound(f"the diagram of '{key}' v{version} is not stored")
         return definition.bpmn_name, content
+
+
+def latest_definition(session, key: str) -> ProcessDefinition:
+    definition = session.execute(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if definition is None:
+        raise NotFound(f"no process with key '{key}' is deployed")
+    return definition
+
+
+def may_start(actor: Actor, definition: ProcessDefinition) -> bool:
+    if actor.has_role("system") or actor.has_role("admin"):
+        return True
+    meta = definition.meta
+    groups = set(meta.get("starter_groups") or [])
+    users = set(meta.get("starter_users") or [])
+    if not groups and not users:
+        # No explicit starters: the lanes the process starts in may start it.
+        groups = set(meta.get("start_lanes") or meta.get("lanes") or [])
+    return bool(groups & actor.groups) or actor.username in users
+
+
+def startable(actor: Actor) -> list[ProcessDefinition]:
+    """The latest version of every pathway this actor may start by hand."""
+    rows = db.session.execute(
+        select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
+    )
+    latest: dict[str, ProcessDefinition] = {}
+    for definition in rows.scalars():
+        latest[definition.key] = definition
+    return [d for d in latest.values() if may_start(actor, d)]
+
+
+def pathway_names() -> dict[str, str]:
+    """Process key -> name of its latest version, for the inbox's pathway filter."""
+    rows = db.session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.name).order_by(
+            ProcessDefinition.key, ProcessDefinition.version
+        )
+    ).all()
+    return {key: name for key, name in rows}
+
+
+def latest_start_form(process_key: str, form_name: str) -> dict | None:
+    definition = db.session.execute(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == process_key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if definition is None:
+        return None
+    return form_schema(definition, form_name)

@@ -7,9 +7,9 @@ import uuid
 
 from sqlalchemy import select
 
-from ..engine import clock
-from ..models import Case
-from .errors import InvalidInput, NotFound
+from app.engine import clock
+from app.models import Case
+from app.services.errors import InvalidInput, NotFound
 
 
 def new_pseudonym() -> str:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ..models import HumanTask
+from app.models import HumanTask
 
 LEARNING_WINDOW = timedelta(weeks=2)
 

@@ -1,15 +1,21 @@
-"""One task as the person doing it sees it: form, data so far, case context, allowed actions."""
+"""One task as the person doing it sees it: form, data so far, case context, allowed actions
+(`task_detail` for the API, `task_view` for the web page)."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
-from ..models import Case, HistoryEvent, HumanTask, ProcessInstance
-from . import tasks
-from .actors import Actor
-from .deployments import form_schema
-from .instance_queries import instance_variables
-from .task_queries import sees_case_of, task_summary
+from app.extensions import db
+from app.models import Case, HistoryEvent, HumanTask, ProcessInstance
+from app.services.access.actors import Actor
+from app.services.definitions.resources import form_schema
+from app.services.errors import NotFound
+from app.services.instances.queries import instance_variables
+from app.services.tasks import actions as tasks
+from app.services.tasks.queries import sees_case_of, task_summary, visible_to
 
 PREVIOUS_STEP_KINDS = (
     "instance_started",
@@ -131,3 +137,56 @@ def _context(session, task: HumanTask, instance: ProcessInstance, case: Case | N
             for event, process_key in reversed(steps)
         ],
     }
+
+
+@dataclass
+class TaskView:
+    task: HumanTask
+    case: Case | None
+    pathway: str
+    schema: dict | None
+    others: list[HumanTask]  # other open tasks of the same case: who else is involved
+
+
+def task_view(task_id, *, actor: Actor) -> TaskView:
+    session = db.session
+    task = tasks.get_task(session, task_id, actor)
+    instance = task.instance
+    others = []
+    if task.case_id is not None:
+        others = list(
+            session.execute(
+                select(HumanTask)
+                .where(HumanTask.case_id == task.case_id, HumanTask.status == "open", HumanTask.id != task.id)
+                .order_by(HumanTask.due_at.is_(None), HumanTask.due_at)
+            ).scalars()
+        )
+    return TaskView(
+        task=task,
+        case=instance.case,
+        pathway=instance.definition.name,
+        schema=form_schema(instance.definition, task.form_key),
+        others=others,
+    )
+
+
+def open_tasks_of_instance(instance_id, *, actor: Actor) -> list[HumanTask]:
+    """The open tasks of one instance that the actor may see (e.g. the first step after a start)."""
+    return list(
+        db.session.execute(
+            select(HumanTask)
+            .where(
+                HumanTask.instance_id == _instance_id(instance_id),
+                HumanTask.status == "open",
+                visible_to(actor),
+            )
+            .order_by(HumanTask.created_at)
+        ).scalars()
+    )
+
+
+def _instance_id(value) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound("no such process instance") from None

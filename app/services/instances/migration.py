@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..engine import EngineError
-from ..engine.migration import migrate, plan
-from ..models import ProcessInstance
-from .actors import Actor
-from .definitions import get_definition, require_owner
-from .errors import InvalidInput
-from .instances import get_instance
-from .runs import history, load_run, save_run
-from .unit_of_work import unit_of_work
+from app.engine import EngineError
+from app.engine.migration import migrate, plan
+from app.models import ProcessInstance
+from app.services.access.actors import Actor
+from app.services.definitions.versions import get_definition, require_owner
+from app.services.errors import InvalidInput
+from app.services.instances.creation import get_instance
+from app.services.instances.runs import history, load_run, save_run
+from app.services.unit_of_work import unit_of_work
 
 
 def _instance_ids(key: str, from_version: int, instance_ids) -> list:

@@ -9,14 +9,17 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..engine import EngineError, UnknownTask, clock
-from ..models import HumanTask, ProcessInstance, User
-from . import audit, deliveries, form_rules, task_queries
-from .actors import Actor
-from .deployments import form_schema
-from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessFailure
-from .runs import history, load_run, opened_tasks, save_run
-from .unit_of_work import keep_after_commit, unit_of_work
+from app.engine import EngineError, UnknownTask, clock
+from app.models import HumanTask, ProcessInstance, User
+from app.services import audit
+from app.services.access.actors import Actor
+from app.services.definitions import form_rules
+from app.services.definitions.resources import form_schema
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessFailure
+from app.services.instances import deliveries
+from app.services.instances.runs import history, load_run, opened_tasks, save_run
+from app.services.tasks import queries as task_queries
+from app.services.unit_of_work import keep_after_commit, unit_of_work
 
 ACTING_ROLES = ("professional", "admin", "system")
 
@@ -149,7 +152,7 @@ def assign(task_id, assignee: str, *, actor: Actor) -> HumanTask:
 
 
 def _require_candidate_user(session, task: HumanTask, username: str) -> None:
-    from .identity import actor_for
+    from app.services.access.identity import actor_for
 
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     problem = None

@@ -42,12 +42,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from ..engine import clock
-from ..extensions import db
-from ..models import Case, HumanTask, ProcessInstance, TaskCandidate
-from . import audit
-from .actors import Actor
-from .errors import InvalidInput
+from app.engine import clock
+from app.extensions import db
+from app.models import Case, HumanTask, ProcessInstance, TaskCandidate
+from app.services import audit
+from app.services.access.actors import Actor
+from app.services.errors import InvalidInput
 
 SORT_COLUMNS = {"due": HumanTask.due_at, "created": HumanTask.created_at, "priority": HumanTask.priority}
 MAX_PAGE_SIZE = 200

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ..engine import Bundle, Finding
-from ..engine.validation import ElementLocator, called_process_findings, validate_files
-from ..models import Group, ProcessDefinition
-from .form_rules import hint_problems
+from app.engine import Bundle, Finding
+from app.engine.validation import ElementLocator, called_process_findings, validate_files
+from app.models import Group, ProcessDefinition
+from app.services.definitions.form_rules import hint_problems
 
 
 def latest_definitions(session) -> list[ProcessDefinition]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from ..models import HumanTask, TaskCandidate
+from app.models import HumanTask, TaskCandidate
 
 PENDING = "candidates_pending"
 

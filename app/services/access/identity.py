@@ -11,13 +11,13 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..engine import clock
-from ..extensions import db
-from ..models import ROLES, ApiToken, Group, Membership, Organisation, User
-from ..models.pipeline import opening_read
-from .actors import EXTERNAL_SYSTEM, Actor
-from .errors import InvalidInput, NotFound
-from .unit_of_work import unit_of_work
+from app.engine import clock
+from app.extensions import db
+from app.models import ROLES, ApiToken, Group, Membership, Organisation, User
+from app.models.pipeline import opening_read
+from app.services.access.actors import EXTERNAL_SYSTEM, Actor
+from app.services.errors import InvalidInput, NotFound
+from app.services.unit_of_work import unit_of_work
 
 TOKEN_LIFETIME = timedelta(days=30)
 

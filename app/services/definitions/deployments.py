@@ -8,14 +8,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ..engine import Finding, clock, content_hash, definition_hash, file_kind, parse_bundle
-from ..engine.scenarios import scenario_findings
-from ..models import Deployment, ProcessDefinition, Resource
-from . import audit
-from .actors import Actor
-from .deployment_checks import check_bundle
-from .errors import DeploymentRejected, Forbidden
-from .unit_of_work import unit_of_work
+from app.engine import Finding, clock, content_hash, definition_hash, file_kind, parse_bundle
+from app.engine.scenarios import scenario_findings
+from app.models import Deployment, ProcessDefinition, Resource
+from app.services import audit
+from app.services.access.actors import Actor
+from app.services.definitions.checks import check_bundle
+from app.services.errors import DeploymentRejected, Forbidden
+from app.services.unit_of_work import unit_of_work
 
 DEPLOYER_ROLES = ("process-owner", "admin", "system")
 
@@ -198,40 +198,3 @@ def _is_new_resource(session, name: str, content: bytes) -> bool:
         ).first()
         is None
     )
-
-
-# Form bytes by content hash: a hash always names the same bytes, so this never goes stale.
-_FORM_CACHE: dict[str, bytes] = {}
-_FORM_CACHE_SIZE = 512
-
-
-def bpmn_content(session, definition: ProcessDefinition) -> bytes | None:
-    """The BPMN file a definition version was deployed from, as stored (None if it is not)."""
-    content = session.execute(
-        select(Resource.content)
-        .where(Resource.hash == definition.bpmn_hash, Resource.kind == "bpmn")
-        .limit(1)
-    ).scalar_one_or_none()
-    return bytes(content) if content is not None else None
-
-
-def form_schema(definition: ProcessDefinition, form_name: str | None) -> dict | None:
-    """The JSON Schema a definition version pinned for a form, or None (a fresh dict per call)."""
-    if not form_name:
-        return None
-    hash_ = definition.meta.get("form_hashes", {}).get(form_name)
-    if hash_ is None:
-        return None
-    content = _FORM_CACHE.get(hash_)
-    if content is None:
-        from ..extensions import db
-
-        content = db.session.execute(
-            select(Resource.content).where(Resource.hash == hash_, Resource.kind == "form").limit(1)
-        ).scalar_one_or_none()
-        if content is None:
-            return None
-        if len(_FORM_CACHE) >= _FORM_CACHE_SIZE:
-            _FORM_CACHE.pop(next(iter(_FORM_CACHE)))
-        _FORM_CACHE[hash_] = content
-    return json.loads(content)

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import exists, or_, select
 
-from ..extensions import db
-from ..models import Case, Group, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, User
-from . import audit
-from .actors import Actor
-from .deployments import bpmn_content, form_schema
-from .errors import NotFound
-from .instances import may_start
-from .tasks import get_task, visible_to
+from app.extensions import db
+from app.models import Case, HistoryEvent, HumanTask, ProcessInstance
+from app.services import audit
+from app.services.access.actors import Actor
+from app.services.definitions.resources import bpmn_content
+from app.services.errors import NotFound
+from app.services.tasks.queries import visible_to
 
 # History kinds that are a step on the timeline (the rest is bookkeeping).
 TIMELINE_KINDS = (
@@ -38,15 +37,6 @@ TIMELINE_KINDS = (
     "instance_completed",
     "instance_cancelled",
 )
-
-
-@dataclass
-class TaskView:
-    task: HumanTask
-    case: Case | None
-    pathway: str
-    schema: dict | None
-    others: list[HumanTask]  # other open tasks of the same case: who else is involved
 
 
 @dataclass
@@ -70,28 +60,6 @@ def _uuid(value) -> uuid.UUID:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except ValueError:
         raise NotFound("not found") from None
-
-
-def task_view(task_id, *, actor: Actor) -> TaskView:
-    session = db.session
-    task = get_task(session, task_id, actor)
-    instance = task.instance
-    others = []
-    if task.case_id is not None:
-        others = list(
-            session.execute(
-                select(HumanTask)
-                .where(HumanTask.case_id == task.case_id, HumanTask.status == "open", HumanTask.id != task.id)
-                .order_by(HumanTask.due_at.is_(None), HumanTask.due_at)
-            ).scalars()
-        )
-    return TaskView(
-        task=task,
-        case=instance.case,
-        pathway=instance.definition.name,
-        schema=form_schema(instance.definition, task.form_key),
-        others=others,
-    )
 
 
 def may_open_case(actor: Actor, case_id) -> bool:
@@ -158,75 +126,3 @@ def instance_diagram(instance_id, *, actor: Actor) -> bytes:
     if content is None:
         raise NotFound("no such diagram")
     return content
-
-
-def startable(actor: Actor) -> list[ProcessDefinition]:
-    """The latest version of every pathway this actor may start by hand."""
-    rows = db.session.execute(
-        select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
-    )
-    latest: dict[str, ProcessDefinition] = {}
-    for definition in rows.scalars():
-        latest[definition.key] = definition
-    return [d for d in latest.values() if may_start(actor, d)]
-
-
-def pathway_names() -> dict[str, str]:
-    """Process key -> name of its latest version, for the inbox's pathway filter."""
-    rows = db.session.execute(
-        select(ProcessDefinition.key, ProcessDefinition.name).order_by(
-            ProcessDefinition.key, ProcessDefinition.version
-        )
-    ).all()
-    return {key: name for key, name in rows}
-
-
-def latest_start_form(process_key: str, form_name: str) -> dict | None:
-    definition = db.session.execute(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.key == process_key)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    if definition is None:
-        return None
-    return form_schema(definition, form_name)
-
-
-def group_names() -> dict[str, str]:
-    return dict(db.session.execute(select(Group.key, Group.name)).all())
-
-
-def user_names(usernames) -> dict[str, str]:
-    names = {u for u in usernames if u}
-    if not names:
-        return {}
-    return dict(
-        db.session.execute(select(User.username, User.display_name).where(User.username.in_(names))).all()
-    )
-
-
-def open_tasks_of_instance(instance_id, *, actor: Actor) -> list[HumanTask]:
-    """The open tasks of one instance that the actor may see (e.g. the first step after a start)."""
-    return list(
-        db.session.execute(
-            select(HumanTask)
-            .where(HumanTask.instance_id == _uuid(instance_id), HumanTask.status == "open", visible_to(actor))
-            .order_by(HumanTask.created_at)
-        ).scalars()
-    )
-
-
-def colleagues_for(task: HumanTask) -> list[tuple[str, str]]:
-    """(user name, display name) of the active members of a task's candidate groups."""
-    from ..models import Membership
-
-    rows = db.session.execute(
-        select(User.username, User.display_name)
-        .join(Membership, Membership.user_id == User.id)
-        .join(Group, Group.id == Membership.group_id)
-        .where(Group.key.in_(task.candidate_groups or [""]), User.active.is_(True))
-        .distinct()
-        .order_by(User.display_name)
-    ).all()
-    return [(r.username, r.display_name) for r in rows]

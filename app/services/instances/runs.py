@@ -13,10 +13,11 @@ from datetime import datetime
 
 from sqlalchemy import inspect, select
 
-from ..engine import ProcessRun, clock, task_attributes
-from ..models import HumanTask, Message, ProcessInstance, Timer
-from . import audit, candidate_rows, data_sources, history_log
-from .actors import Actor
+from app.engine import ProcessRun, clock, task_attributes
+from app.models import HumanTask, Message, ProcessInstance, Timer, candidate_rows, history_log
+from app.services import audit
+from app.services.access.actors import Actor
+from app.services.instances import data_sources
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Identity and access: actors, users and tokens, the directory of users and groups, demo seed."""

@@ -1,0 +1,1 @@
+"""Pathway definitions: deployments, the checks they pass, stored versions and their files."""

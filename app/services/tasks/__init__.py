@@ -1,0 +1,1 @@
+"""Human tasks: the inbox query, the task page, claim/assign/complete, comments."""
