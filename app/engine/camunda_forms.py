@@ -75,8 +75,7 @@ def choose_form(element, process_id: str, known_forms: set[str], spiff_form: str
     form_data = extensions.find(_c("formData")) if extensions is not None else None
     zeebe_form = extensions.find(_z("formDefinition")) if extensions is not None else None
     form_key = element.get(_c("formKey"))
-    form_ref = element.get(_c("formRef"))
-    check_form_ref(element, choice.problems)
+    form_ref = element.get(_c("formRef"))  # its binding is checked by validation
     task_id = element.get("id")
     title = element.get("name") or task_id
     if form_data is not None and len(form_data):

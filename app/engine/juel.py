@@ -442,9 +442,13 @@ def evaluate(
         raise _copy(program.error)
     interpreter = _Interpreter(names, outer, limits)
 
+    expressions_only = [part for kind, part in program.parts if kind == "expr"]
+    around = [part for kind, part in program.parts if kind == "text"]
+
     def run(run: _Interpreter):
-        if len(program.parts) == 1 and program.parts[0][0] == "expr":
-            return _plain(run.eval(program.parts[0][1]))
+        if len(expressions_only) == 1 and not "".join(around).strip():
+            # One `${…}` (perhaps on its own line in the XML): its value, not text.
+            return _plain(run.eval(expressions_only[0]))
         pieces = []
         for kind, part in program.parts:
             pieces.append(part if kind == "text" else _to_string(run.eval(part)))

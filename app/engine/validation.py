@@ -15,7 +15,7 @@ import re
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from . import dialects, dmn, expressions
+from . import camunda_forms, dialects, dmn, expressions
 from .parsing import BPMN_NS, Finding, ProcessModel, file_kind
 from .task_definitions import LITERAL, task_values
 from .xml import XmlProblem, parse_xml
@@ -133,6 +133,13 @@ class BpmnChecks(_Checks):
                 self.add(node, message, severity=severity)
         for element in root.iter(f"{{{SPIFF_NS}}}property"):
             self.spiff_property(element)
+        form_ref = f"{{{camunda_forms.CAMUNDA_NS}}}formRef"
+        for element in root.iter():
+            if isinstance(element.tag, str) and element.get(form_ref) is not None:
+                problems: list[camunda_forms.Problem] = []
+                camunda_forms.check_form_ref(element, problems)
+                for problem in problems:
+                    self.add(problem.element, problem.message, severity=problem.severity)
         return self.findings
 
     def timer(self, element, kind: str) -> None:
