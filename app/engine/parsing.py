@@ -8,6 +8,7 @@ summary (`meta`) the service layer uses without touching the engine.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -208,10 +209,10 @@ def _read_dmn(bundle: Bundle, parser: _Parser, name: str, root) -> None:
             Finding(name, f"not a DMN document: namespace {found!r} is none of {known}", line=1)
         )
         return
-    schema = parser.dmn_schemas.get(namespace)
-    if schema is not None:  # SpiffWorkflow ships the XSDs of DMN 1.1-1.3
+    validator = _dmn_validator(parser.dmn_schemas.get(namespace))
+    if validator is not None:
         try:
-            BpmnValidator(schema).validate(root, name)
+            validator.validate(root, name)
         except ValidationException as exc:
             bundle.findings.append(_finding_from_validation(name, exc))
             return
@@ -225,6 +226,18 @@ def _read_dmn(bundle: Bundle, parser: _Parser, name: str, root) -> None:
             bundle.findings.append(_element_finding(name, root, message, element_id=decision_id))
             continue
         parser.decisions[decision_id] = decision
+
+
+@functools.cache
+def _dmn_validator(schema: str | None) -> BpmnValidator | None:
+    """The XSD validator of a DMN version. SpiffWorkflow ships XSDs for DMN 1.1-1.3, and its
+    DMN 1.2 XSD does not load (an unresolved DMNDI import): those files go unvalidated, as 1.4/1.5."""
+    if schema is None:
+        return None
+    try:
+        return BpmnValidator(schema)
+    except etree.LxmlError:
+        return None
 
 
 def _element_finding(file_name, element, message, severity="error", element_id=None) -> Finding:
