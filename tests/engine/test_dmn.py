@@ -59,7 +59,9 @@ def table(
     for number, (cells_in, cells_out) in enumerate(rules, start=1):
         parts.append(f'<rule id="{decision_id}_r{number}">')
         for index, cell in enumerate(cells_in):
-            parts.append(f'<inputEntry id="{decision_id}_r{number}_i{index}"><text>{escape(cell)}</text></inputEntry>')
+            parts.append(
+                f'<inputEntry id="{decision_id}_r{number}_i{index}"><text>{escape(cell)}</text></inputEntry>'
+            )
         for index, cell in enumerate(cells_out):
             parts.append(
                 f'<outputEntry id="{decision_id}_r{number}_o{index}"><text>{escape(cell)}</text></outputEntry>'
@@ -130,7 +132,9 @@ def test_any_accepts_agreeing_matches_and_refuses_disagreeing_ones():
      ("SUM", 0, None), (None, 0, [])],
 )  # fmt: skip
 def test_collect_with_and_without_aggregation(aggregation, x, expected):
-    content = document(table([(["> 1"], ["10"]), (["> 2"], ["20"])], policy="COLLECT", aggregation=aggregation))
+    content = document(
+        table([(["> 1"], ["10"]), (["> 2"], ["20"])], policy="COLLECT", aggregation=aggregation)
+    )
     assert decide(content, {"x": x}).value == expected
 
 
@@ -150,7 +154,11 @@ def test_a_requirement_graph_evaluates_required_decisions_first():
     risk = table([(["> 7"], ['"high"']), (["<= 7"], ['"low"'])], decision_id="risk", inputs=("score",),
                  outputs=("risk",))  # fmt: skip
     team = table(
-        [(['"high"', "true"], ['"crisis"']), (['"high"', "false"], ['"fact"']), (['"low"', "-"], ['"wijkteam"'])],
+        [
+            (['"high"', "true"], ['"crisis"']),
+            (['"high"', "false"], ['"fact"']),
+            (['"low"', "-"], ['"wijkteam"']),
+        ],
         decision_id="team",
         inputs=("risk", "known"),
         outputs=("team",),
@@ -196,7 +204,12 @@ def test_a_literal_expression_decision():
 
 
 def test_files_without_camunda_markers_keep_the_python_subset():
-    cells = [(['"a", "b"'], ['"ab"']), (["in ['c']"], ['"c"']), (["4 < ? < 6"], ['"mid"']), (["-"], ['"other"'])]
+    cells = [
+        (['"a", "b"'], ['"ab"']),
+        (["in ['c']"], ['"c"']),
+        (["4 < ? < 6"], ['"mid"']),
+        (["-"], ['"other"']),
+    ]
     content = document(table(cells, policy="FIRST"), extra="")
     assert dmn.file_dialect(parse_xml(content)) == "python"
     assert decide(content, {"x": "b"}).value == "ab"  # any of the listed values
@@ -333,7 +346,9 @@ def run_rule(task_xml, data, dmn_content=COLLECTED, extra_ns=""):
 )
 def test_camunda_result_list(mapping, expected):
     attribute = f' camunda:mapDecisionResult="{mapping}"' if mapping else ""
-    task = f'<bpmn:businessRuleTask id="rule" camunda:decisionRef="d" camunda:resultVariable="out"{attribute} />'
+    task = (
+        f'<bpmn:businessRuleTask id="rule" camunda:decisionRef="d" camunda:resultVariable="out"{attribute} />'
+    )
     assert run_rule(task, {"x": 5})["out"] == expected
 
 
@@ -367,7 +382,10 @@ def test_zeebe_called_decision_stores_the_dmn_result():
         '<zeebe:calledDecision decisionId="d" resultVariable="picked" /></bpmn:extensionElements>'
         "</bpmn:businessRuleTask>"
     )
-    assert run_rule(task, {"x": 5}, extra_ns=zeebe)["picked"] == [{"name": "a", "n": 1}, {"name": "b", "n": 2}]
+    assert run_rule(task, {"x": 5}, extra_ns=zeebe)["picked"] == [
+        {"name": "a", "n": 1},
+        {"name": "b", "n": 2},
+    ]
 
 
 def test_spiff_called_decision_merges_the_outputs_as_before():
@@ -382,7 +400,9 @@ def test_business_rule_task_reference_problems():
     bundle = parse_bundle({"p.bpmn": bpmn('<bpmn:businessRuleTask id="rule" camunda:class="a.B" />'),
                            "t.dmn": COLLECTED})  # fmt: skip
     [finding] = [f for f in bundle.findings if f.severity == "error"]
-    assert finding.element_id == "rule" and "names no decision" in finding.message and "Java" in finding.message
+    assert (
+        finding.element_id == "rule" and "names no decision" in finding.message and "Java" in finding.message
+    )
     bundle = parse_bundle({"p.bpmn": bpmn('<bpmn:businessRuleTask id="rule" camunda:decisionRef="nope" />')})
     [finding] = bundle.findings
     assert "decision 'nope' is not in this deployment" in finding.message

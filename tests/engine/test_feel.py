@@ -98,7 +98,7 @@ def value(text, data=DATA):
         ('date("2026-03-02") - date("2026-03-01")', timedelta(days=1)),
         ('date and time("2026-03-02T10:00:00Z") > seen', True),
         ('seen + duration("PT2H")', datetime(2026, 3, 2, 11, 0, tzinfo=UTC)),
-        ('born.year + born.month', 1995),
+        ("born.year + born.month", 1995),
         ('day of week(date("2026-03-02"))', "Monday"),
         ('duration("P1Y2M")', "P1Y2M"),  # a years-months duration leaves as ISO text
         ('years and months duration(date("2020-01-15"), date("2026-03-02"))', "P6Y1M"),
@@ -196,7 +196,7 @@ def test_unknown_variables_fail_instead_of_routing_silently():
 def test_nothing_outside_task_data_and_builtins_is_reachable():
     # Contexts are plain dictionaries: a path reads a key, never an attribute of a Python object.
     assert value("person.tags", DATA) == ["x"]
-    assert value('items.count', DATA) == [None, None, None]
+    assert value("items.count", DATA) == [None, None, None]
     assert value("name.upper", DATA) is None
     assert value("seen.tzinfo", DATA) is None
     assert value("born.year", DATA) == 1990
