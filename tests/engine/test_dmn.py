@@ -48,8 +48,8 @@ def table(
     parts.append(f'<decisionTable id="{decision_id}_t"{attrs}>')
     for index, expression in enumerate(inputs):
         parts.append(
-            f'<input id="{decision_id}_i{index}" label="{expression}"><inputExpression id="{decision_id}_ie{index}">'
-            f"<text>{escape(expression)}</text></inputExpression></input>"
+            f'<input id="{decision_id}_i{index}" label="{expression}">'
+            f'<inputExpression id="{decision_id}_ie{index}"><text>{escape(expression)}</text></inputExpression></input>"
         )
     for index, name in enumerate(outputs):
         values = ""
@@ -64,7 +64,8 @@ def table(
             )
         for index, cell in enumerate(cells_out):
             parts.append(
-                f'<outputEntry id="{decision_id}_r{number}_o{index}"><text>{escape(cell)}</text></outputEntry>'
+                f'<outputEntry id="{decision_id}_r{number}_o{index}">'
+                f"<text>{escape(cell)}</text></outputEntry>"
             )
         parts.append("</rule>")
     parts.append("</decisionTable></decision>")
@@ -257,7 +258,8 @@ def test_structure_problems_are_findings_of_the_bundle():
 
 def test_input_types_are_converted_as_camunda_does():
     content = document(
-        '<decision id="d" name="D"><decisionTable id="t"><input id="i"><inputExpression id="ie" typeRef="date">'
+        '<decision id="d" name="D"><decisionTable id="t"><input id="i">'
+        '<inputExpression id="ie" typeRef="date">'
         '<text>day</text></inputExpression></input><output id="o" name="out" typeRef="integer" />'
         '<rule id="r"><inputEntry id="e"><text>&lt; date and time("2026-03-02T00:00:00")</text></inputEntry>'
         '<outputEntry id="oe"><text>2.0</text></outputEntry></rule></decisionTable></decision>'
