@@ -49,7 +49,8 @@ def table(
     for index, expression in enumerate(inputs):
         parts.append(
             f'<input id="{decision_id}_i{index}" label="{expression}">'
-            f'<inputExpression id="{decision_id}_ie{index}"><text>{escape(expression)}</text></inputExpression></input>"
+            f'<inputExpression id="{decision_id}_ie{index}">'
+            f"<text>{escape(expression)}</text></inputExpression></input>"
         )
     for index, name in enumerate(outputs):
         values = ""
