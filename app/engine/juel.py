@@ -182,7 +182,7 @@ _METHODS = {
 }  # fmt: skip
 METHOD_NAMES = frozenset().union(*_METHODS.values())
 _FUNCTIONS = {"dateTime", "now"}
-_DENIED_MEMBERS = frozenset({"class", "getClass", "forName", "newInstance", "invoke", "exec", "runtime"})
+_DENIED_MEMBERS = frozenset({"class", "getClass", "forName", "newInstance", "invoke", "exec"})
 
 
 class _Parser:
