@@ -27,11 +27,13 @@ from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.specs.defaults import ScriptTask
 
 from . import camunda_forms, dmn
 from .serialization import REGISTRY
 from .task_definitions import meta_from_values, task_values
 from .xml import XmlProblem, parse_xml
+from .zeebe_scripts import ZeebeAwareScriptTaskParser
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -110,6 +112,7 @@ class _Parser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("businessRuleTask"): (dmn.DecisionTaskParser, dmn.DecisionTask),
+        full_tag("scriptTask"): (ZeebeAwareScriptTaskParser, ScriptTask),
     }
 
     def __init__(self):

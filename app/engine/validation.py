@@ -19,6 +19,7 @@ from . import camunda_forms, dialects, dmn, expressions
 from .parsing import BPMN_NS, Finding, ProcessModel, file_kind
 from .task_definitions import LITERAL, task_values
 from .xml import XmlProblem, parse_xml
+from .zeebe_scripts import script_problems, zeebe_script
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}
@@ -116,6 +117,15 @@ class BpmnChecks(_Checks):
                 self.expression(element, element.text, tag, mode="exec")
         for element in root.iter(f"{{{BPMN_NS}}}conditionExpression"):
             self.expression(element, element.text, "condition")
+        for element in root.iter(f"{{{BPMN_NS}}}conditionalEventDefinition"):
+            for condition in element.findall(f"{{{BPMN_NS}}}condition"):
+                self.expression(condition, condition.text, "condition")
+        for element in root.iter(f"{{{BPMN_NS}}}scriptTask"):
+            for message in script_problems(element):
+                self.add(zeebe_script(element), message)
+            script = zeebe_script(element)
+            if script is not None and (script.get("expression") or "").strip().startswith("="):
+                self.expression(script, script.get("expression"), "zeebe:script", dialect=dialects.FEEL)
         for element in root.iter(f"{{{SPIFF_NS}}}messagePayload"):
             self.expression(element, element.text, "message payload")
         for element in root.iter(f"{{{BPMN_NS}}}completionCondition"):

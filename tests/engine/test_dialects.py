@@ -240,3 +240,27 @@ def test_an_expression_timer_that_fails_is_an_engine_error():
     run = ProcessRun.start("timer-fails", bundle.processes["p"].spec, {})
     with using_clock(lambda: NOW), pytest.raises(EngineError, match="unknown variable 'nope'"):
         run.run()
+
+
+def test_a_camunda_8_script_task_stores_its_feel_result():
+    content = diagram(
+        '<bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="calc" />'
+        '<bpmn:scriptTask id="calc"><bpmn:extensionElements>'
+        '<zeebe:script expression="=sum(for l in lines return l.price)" resultVariable="total" />'
+        "</bpmn:extensionElements></bpmn:scriptTask>"
+        '<bpmn:sequenceFlow id="f1" sourceRef="calc" targetRef="done" /><bpmn:userTask id="done" />',
+        ZEEBE_NS,
+    )
+    assert open_tasks(content, {"lines": [{"price": 2}, {"price": 3.5}]}) == ["done"]
+    bundle = parse_bundle({"p.bpmn": content})
+    run = ProcessRun.start("feel-script", bundle.processes["p"].spec, {"lines": [{"price": 2}]})
+    run.run()
+    restored = ProcessRun.restore("feel-script", bundle.processes["p"].spec, run.dump())
+    [task] = restored.human_tasks()
+    assert task.data["total"] == 2
+    broken = content.replace(b'resultVariable="total"', b"").replace(b'"=sum', b'"sum')
+    messages = sorted(f.message for f in validate_files({"p.bpmn": broken}))
+    assert messages == [
+        "zeebe:script expression must be a FEEL expression starting with '='",
+        "zeebe:script needs a resultVariable",
+    ]
