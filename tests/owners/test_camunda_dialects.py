@@ -435,3 +435,22 @@ def test_an_unsupported_form_reference_binding_is_refused(db):
     [finding] = [f for f in rejected.value.findings if f["severity"] == "error"]
     assert finding["elementId"] == "StartEvent" and finding["line"] == 4
     assert "camunda:formRefBinding 'unsupported'" in finding["message"]
+
+
+def test_the_task_page_draws_a_form_data_form(db, app, clock):
+    from app.services import demo
+    from tests.web.conftest import csrf_token
+
+    demo.seed()
+    deploy({"aanmelding.bpmn": FORM_DATA}, actor=SYSTEM)
+    instance = instances.start_instance("aanmelding", actor=SYSTEM, variables={"dossier": "D-1"})
+    [task] = _open(db, instance.id)
+    client = app.test_client()
+    login = client.get("/login")
+    credentials = {"username": "anna", "password": "zorgpad-demo", "csrf_token": csrf_token(login.text)}
+    client.post("/login", data=credentials)
+    page = client.get(f"/tasks/{task.id}")
+    assert page.status_code == 200
+    for label in ("Naam", "Leeftijd", "Akkoord", "Datum", "Urgentie", "Laag", "Hoog", "D-1"):
+        assert label in page.text, label
+    assert 'type="date"' in page.text and 'name="leeftijd"' in page.text
