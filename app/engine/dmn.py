@@ -128,7 +128,7 @@ class _Reader:
             return default or self.default
         if language:
             return language
-        if juel.is_juel(text):
+        if text.startswith(("${", "#{")):  # a text *containing* ${ may be a Python string
             return dialects.JUEL
         return default or self.default
 
