@@ -27,6 +27,7 @@ import ast
 from collections import ChainMap
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from lxml import etree
@@ -726,13 +727,7 @@ class DecisionEngine:
     def decision_table(self):
         """Id and name of the decision, for the instance history (like SpiffWorkflow's table)."""
         decision = self.decisions[self.decision_id]
-
-        class _Named:
-            id = decision["id"]
-            name = decision["name"]
-            hit_policy = decision.get("hitPolicy")
-
-        return _Named
+        return SimpleNamespace(id=decision["id"], name=decision["name"], hit_policy=decision.get("hitPolicy"))
 
     def to_dict(self) -> dict:
         return {
