@@ -1,4 +1,7 @@
-"""DMN decisions that refuse to decide nothing.
+"""DMN decisions that refuse to decide nothing (versions deployed before our own engine).
+
+Business-rule tasks deployed since run `dmn.DecisionEngine`, which keeps the same rule. This
+module still serves process versions stored with SpiffWorkflow's decision tables.
 
 SpiffWorkflow's DMN engine returns an empty result when no rule of a UNIQUE or FIRST table
 matches, and the process silently continues without the outputs (a gateway then takes its

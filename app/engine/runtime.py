@@ -389,6 +389,8 @@ def decision_evidence(task) -> dict:
     failing table is left for the real run to report.
     """
     engine = task.task_spec.dmnEngine
+    if hasattr(engine, "evidence"):  # our DMN engine (dmn.DecisionEngine) records its own
+        return engine.evidence(task)
     table = engine.decision_table
     evidence = _decision_details(task.task_spec)
     evidence["hitPolicy"] = getattr(table, "hit_policy", None)

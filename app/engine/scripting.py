@@ -3,7 +3,8 @@
 SpiffWorkflow reaches scripts two ways: through `PythonScriptEngine.evaluate/execute` (which
 wrap errors with the task) and directly through `script_engine.environment.evaluate` (message
 correlation, process completion conditions). Both routes end in `SafeEnvironment`, so no diagram
-text ever reaches Python's eval/exec.
+text ever reaches Python's eval/exec. Expressions may be JUEL (`${…}`) or FEEL (`=…`) as well as
+the Python subset (`dialects`); scripts are always the Python subset.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (
     BasePythonScriptEngineEnvironment,
 )
 
-from app.engine import expressions
+from app.engine import dialects, expressions
 from app.engine.expressions import ExpressionError, ExpressionSyntaxError, Limits
 
 
@@ -32,7 +33,7 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         self.limits = limits
 
     def evaluate(self, expression, context, external_context=None) -> Any:
-        return expressions.evaluate(expression, context, self.limits, outer=external_context)
+        return dialects.evaluate(expression, context, self.limits, outer=external_context)
 
     def execute(self, script, context, external_context=None) -> bool:
         expressions.execute(script, context, self.limits, outer=external_context)
@@ -82,8 +83,13 @@ class SafeScriptEngine(PythonScriptEngine):
         raise first
 
     def evaluate(self, task, expression, external_context=None) -> Any:
+        timer = dialects.is_timer_expression(task, expression)
+        if timer and (literal := dialects.bare_timer_literal(expression)) is not None:
+            return literal  # Camunda writes timer values unquoted: `PT5M`
         try:
-            return self.environment.evaluate(expression, task.data, external_context)
+            value = self.environment.evaluate(expression, task.data, external_context)
+            # A timer may compute a date or a duration; SpiffWorkflow's timers read ISO text.
+            return dialects.timer_value(value) if timer else value
         except ExpressionError as err:
             summary = f"Error evaluating expression '{expression}': {err.message}"
             raise _task_error(task, expression, err, summary) from err

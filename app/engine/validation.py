@@ -1,9 +1,10 @@
 """Checks on diagram text that the BPMN schema and SpiffWorkflow's parser do not make.
 
-Every script, condition, message payload, timer expression, due date/priority `=expression` and
-DMN cell must compile in the safe expression subset (`expressions.check`); literal timer values
-must be valid ISO 8601. Each finding carries the file, the nearest element id and the line
-(lxml's `sourceline`), with a message a process owner can act on.
+Every script, condition, message payload, timer expression, task attribute expression and DMN
+cell must compile in its dialect (`dialects`: the Python subset, JUEL `${…}`, or FEEL `=…` in
+Camunda 8 diagrams and Camunda DMN tables); literal timer values and due dates must be valid
+ISO 8601. Each finding carries the file, the nearest element id and the line (lxml's
+`sourceline`), with a message a process owner can act on.
 """
 
 from __future__ import annotations
@@ -14,20 +15,17 @@ import re
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from . import expressions
-from .parsing import BPMN_NS, CAMUNDA_NS, Finding, file_kind
+from . import camunda_forms, dialects, dmn, expressions
+from .parsing import BPMN_NS, Finding, ProcessModel, file_kind
+from .task_definitions import LITERAL, task_values
 from .xml import XmlProblem, parse_xml
+from .zeebe_scripts import script_problems, zeebe_script
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-DMN_NAMESPACES = (
-    "https://www.omg.org/spec/DMN/20191111/MODEL/",
-    "http://www.omg.org/spec/DMN/20180521/MODEL/",
-    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
-)
 TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}
-# A DMN input cell starting with a word operator: SpiffWorkflow glues it to the input
-# expression without a space (`status` + `in [...]` gives `statusin [...]`).
-_GLUED_OPERATOR = re.compile(r"^(not\s+in|in|is\s+not|is)\b")
+# Quartz cron (`0 0/5 * * * ?`), which Camunda 7 accepts in a timeCycle.
+_CRON = re.compile(r"^\S+(\s+\S+){4,6}$")
+_HUMAN_TASKS = ("userTask", "manualTask")
 
 
 def validate_files(files: dict[str, bytes]) -> list[Finding]:
@@ -63,6 +61,7 @@ class _Checks:
     def __init__(self, file_name: str):
         self.file = file_name
         self.findings: list[Finding] = []
+        self.camunda8 = False
 
     def add(self, element, message: str, line: int | None = None, severity: str = "error") -> None:
         self.findings.append(
@@ -75,11 +74,22 @@ class _Checks:
             )
         )
 
-    def expression(self, element, source: str | None, what: str, mode: str = "eval") -> bool:
+    def expression(
+        self, element, source: str | None, what: str, mode: str = "eval", dialect: str | None = None
+    ) -> bool:
         """Check one piece of diagram code; report its first problem with a precise line."""
         if source is None or not source.strip():
             return True
-        problems = expressions.check(source, mode)
+        if dialect is None:
+            dialect = dialects.PYTHON if mode == "exec" else dialects.dialect_of(source, self.camunda8)
+        if dialect == dialects.PYTHON and mode == "eval" and source.lstrip().startswith("="):
+            message = (
+                f"{what}: '=' starts a FEEL expression, which only Camunda 8 diagrams use (they declare the "
+                "zeebe namespace); write the expression without '=', or as ${...} (JUEL)"
+            )
+            self.add(element, message)
+            return False
+        problems = dialects.check(source, dialect, mode)
         if not problems:
             return True
         first = problems[0]
@@ -99,6 +109,7 @@ def _hint(source: str, error) -> str:
 
 class BpmnChecks(_Checks):
     def run(self, root: etree._Element) -> list[Finding]:
+        self.camunda8 = dialects.is_camunda8(root)
         for element in root.iter(f"{{{BPMN_NS}}}script"):
             self.expression(element, element.text, "script", mode="exec")
         for tag in ("preScript", "postScript"):
@@ -106,16 +117,39 @@ class BpmnChecks(_Checks):
                 self.expression(element, element.text, tag, mode="exec")
         for element in root.iter(f"{{{BPMN_NS}}}conditionExpression"):
             self.expression(element, element.text, "condition")
+        for element in root.iter(f"{{{BPMN_NS}}}conditionalEventDefinition"):
+            for condition in element.findall(f"{{{BPMN_NS}}}condition"):
+                self.expression(condition, condition.text, "condition")
+        for element in root.iter(f"{{{BPMN_NS}}}scriptTask"):
+            for message in script_problems(element):
+                self.add(zeebe_script(element), message)
+            script = zeebe_script(element)
+            if script is not None and (script.get("expression") or "").strip().startswith("="):
+                self.expression(script, script.get("expression"), "zeebe:script", dialect=dialects.FEEL)
         for element in root.iter(f"{{{SPIFF_NS}}}messagePayload"):
             self.expression(element, element.text, "message payload")
         for element in root.iter(f"{{{BPMN_NS}}}completionCondition"):
             self.expression(element, element.text, "completion condition")
+        for element in root.iter(f"{{{BPMN_NS}}}loopCardinality"):
+            self.expression(element, element.text, "loop cardinality")
         for tag, kind in TIMER_KINDS.items():
             for element in root.iter(f"{{{BPMN_NS}}}{tag}"):
                 self.timer(element, kind)
+        for tag in _HUMAN_TASKS:
+            for element in root.iter(f"{{{BPMN_NS}}}{tag}"):
+                self.assignment(element)
+        for element in root.iter(f"{{{BPMN_NS}}}businessRuleTask"):
+            for node, message, severity in dmn.reference_problems(element):
+                self.add(node, message, severity=severity)
+        for element in root.iter(f"{{{SPIFF_NS}}}property"):
+            self.spiff_property(element)
+        form_ref = f"{{{camunda_forms.CAMUNDA_NS}}}formRef"
         for element in root.iter():
-            if isinstance(element.tag, str):
-                self.task_attributes(element)
+            if isinstance(element.tag, str) and element.get(form_ref) is not None:
+                problems: list[camunda_forms.Problem] = []
+                camunda_forms.check_form_ref(element, problems)
+                for problem in problems:
+                    self.add(problem.element, problem.message, severity=problem.severity)
         return self.findings
 
     def timer(self, element, kind: str) -> None:
@@ -123,11 +157,20 @@ class BpmnChecks(_Checks):
         if not source:
             self.add(element, f"timer {kind} is empty")
             return
-        if _looks_like_bare_iso(source):
+        literal = dialects.bare_timer_literal(source)
+        if literal is not None or _looks_like_bare_iso(source):
+            # Camunda writes timer values unquoted (`PT5M`); read as the literal, never a name.
+            problem = iso8601_problem(source, kind)
+            if problem or literal is None:
+                self.add(
+                    element, f"timer {kind} {source} is not valid ISO 8601: {problem or 'unexpected text'}"
+                )
+            return
+        if kind == "cycle" and _CRON.match(source) and not dialects.juel.is_juel(source):
             self.add(
                 element,
-                f'timer {kind} {source} must be written as a quoted string: "{source}" '
-                "(timer expressions are evaluated, so an unquoted value is read as a variable name)",
+                f"timer cycle '{source}' is a cron expression, which Zorgpad does not run; write an ISO 8601 "
+                "cycle such as R/PT5M (every five minutes) or R/P1D",
             )
             return
         if not self.expression(element, source, f"timer {kind}"):
@@ -138,74 +181,47 @@ class BpmnChecks(_Checks):
             if problem:
                 self.add(element, f"timer {kind} {literal!r} is not valid ISO 8601: {problem}")
 
-    def task_attributes(self, element) -> None:
-        values = {
-            attr: element.get(f"{{{CAMUNDA_NS}}}{attr}")
-            for attr in ("dueDate", "priority")
-            if element.get(f"{{{CAMUNDA_NS}}}{attr}") is not None
-        }
-        if element.tag == f"{{{SPIFF_NS}}}property" and element.get("name") in ("dueDate", "priority"):
-            values[element.get("name")] = element.get("value")
-        for attr, value in values.items():
-            text = (value or "").strip()
-            if text.startswith("="):
-                self.expression(element, text[1:], f"{attr} expression")
-            elif attr == "priority" and text and not text.lstrip("-").isdigit():
-                self.add(element, f"priority {text!r} must be a whole number or an =expression")
-            elif attr == "dueDate" and text:
-                problem = iso8601_problem(text, "duration" if text.upper().startswith("P") else "date")
-                if problem:
-                    self.add(
-                        element, f"dueDate {text!r} is not valid ISO 8601 ({problem}) nor an =expression"
-                    )
+    def assignment(self, element) -> None:
+        """Candidate groups/users, assignee, due date and priority of one human task."""
+        for value in task_values(element):
+            what = f"{value.source} expression"
+            if value.dialect != LITERAL:
+                text = value.text.strip()
+                source = text[1:] if value.dialect == dialects.PYTHON else text
+                self.expression(value.element, source, what, dialect=value.dialect)
+            elif value.attribute == "priority":
+                self.priority_literal(value.element, value.text, value.source)
+            elif value.attribute in ("dueDate", "followUpDate"):
+                self.date_literal(value.element, value.text, value.source)
+
+    def spiff_property(self, element) -> None:
+        name, text = element.get("name"), (element.get("value") or "").strip()
+        if name not in ("dueDate", "priority") or not text:
+            return
+        if text.startswith("="):
+            self.expression(element, text[1:], f"{name} expression", dialect=dialects.PYTHON)
+        elif name == "priority":
+            self.priority_literal(element, text, name)
+        else:
+            self.date_literal(element, text, name)
+
+    def priority_literal(self, element, text: str, source: str) -> None:
+        if not text.lstrip("-").isdigit():
+            self.add(element, f"{source} {text!r} must be a whole number or an expression")
+
+    def date_literal(self, element, text: str, source: str) -> None:
+        problem = iso8601_problem(text, "duration" if text.upper().startswith("P") else "date")
+        if problem:
+            self.add(element, f"{source} {text!r} is not valid ISO 8601 ({problem}) nor an expression")
 
 
 class DmnChecks(_Checks):
     def run(self, root: etree._Element) -> list[Finding]:
-        for ns in DMN_NAMESPACES:
-            for table in root.iter(f"{{{ns}}}decisionTable"):
-                self.table(table, ns)
+        if dmn.dmn_namespace(root) is None:
+            return self.findings  # parse_bundle reports a document that is not DMN
+        for element, message in dmn.cell_problems(self.file, root):
+            self.add(element, message)
         return self.findings
-
-    def table(self, table, ns: str) -> None:
-        inputs = []
-        for input_el in table.findall(f"{{{ns}}}input"):
-            text_el = input_el.find(f"{{{ns}}}inputExpression/{{{ns}}}text")
-            source = (text_el.text or "").strip() if text_el is not None else ""
-            if text_el is not None:
-                self.expression(text_el, source, f"input expression '{input_el.get('label') or ''}'")
-            inputs.append(source or "x")
-        for rule in table.findall(f"{{{ns}}}rule"):
-            for index, entry in enumerate(rule.findall(f"{{{ns}}}inputEntry")):
-                text_el = entry.find(f"{{{ns}}}text")
-                cell = (text_el.text or "").strip() if text_el is not None else ""
-                input_expr = inputs[index] if index < len(inputs) else "x"
-                self.input_cell(text_el if text_el is not None else entry, cell, input_expr)
-            for entry in rule.findall(f"{{{ns}}}outputEntry"):
-                text_el = entry.find(f"{{{ns}}}text")
-                cell = (text_el.text or "").strip() if text_el is not None else ""
-                if cell and cell != "-":
-                    self.expression(text_el, cell, "output cell")
-
-    def input_cell(self, element, cell: str, input_expr: str) -> None:
-        if not cell or cell == "-":
-            return
-        glued = _GLUED_OPERATOR.match(cell)
-        if glued:
-            self.add(
-                element,
-                f"input cell '{cell}' starts with '{glued.group(1)}': the engine glues it to the "
-                f"input expression without a space; write '? {cell}' instead",
-            )
-            return
-        if "?" in cell:
-            self.expression(element, cell.replace("?", "dmninputexpr"), "input cell")
-            return
-        if not expressions.check(cell, "eval"):
-            self.expression(element, f"({input_expr}) == ({cell})", "input cell")
-            return
-        # An operator cell like `< 3` or `>= 2`: the engine puts the input expression in front.
-        self.expression(element, f"{input_expr} {cell}", f"input cell '{cell}'")
 
 
 def _string_literal(source: str) -> str | None:
@@ -313,3 +329,38 @@ class ElementLocator:
     def message_finding(self, file: str, name: str, message: str, severity="error") -> Finding:
         element_id, line = self.messages.get((file, name), (None, None))
         return Finding(file, message, element_id=element_id, line=line, severity=severity)
+
+
+def resolve_forms(
+    model: ProcessModel, available: set[str], locate: ElementLocator | None = None
+) -> list[Finding]:
+    """Check every task's form against the forms of this deployment and earlier ones.
+
+    A form named as a JSON Schema file must exist (error). A form mapped from a Camunda form key
+    (`embedded:app:forms/x.html`, `camunda-forms:…`, a formRef) that has no schema gets a
+    warning, and the task a generic form: no fields, any data accepted by the API.
+    """
+    findings = []
+    for tasks in model.meta["user_tasks"].values():
+        for task_id, task in tasks.items():
+            form = task.get("form")
+            if not form or form in available:
+                continue
+            line = locate.lines.get((model.bpmn_file, task_id)) if locate else None
+            if task.get("form_key"):
+                message = (
+                    f"form '{task['form_key']}' is a Camunda form Zorgpad cannot show, and no JSON Schema "
+                    f"'{form}' is deployed: the task gets a generic form without fields. Deploy '{form}' "
+                    "(or give the task camunda:formData) to give it fields"
+                )
+                findings.append(
+                    Finding(model.bpmn_file, message, element_id=task_id, line=line, severity="warning")
+                )
+                task["form"] = None
+            else:
+                message = f"form '{form}' is not in this deployment nor deployed before"
+                findings.append(Finding(model.bpmn_file, message, element_id=task_id, line=line))
+    model.meta["forms"] = sorted(
+        {t["form"] for tasks in model.meta["user_tasks"].values() for t in tasks.values() if t.get("form")}
+    )
+    return findings

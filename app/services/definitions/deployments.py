@@ -8,8 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.engine import Finding, clock, content_hash, definition_hash, file_kind, parse_bundle
+from app.engine import clock, content_hash, definition_hash, file_kind, parse_bundle
 from app.engine.scenarios import scenario_findings
+from app.engine.validation import ElementLocator, resolve_forms
 from app.models import Deployment, ProcessDefinition, Resource
 from app.services import audit
 from app.services.access.actors import Actor
@@ -81,6 +82,7 @@ def deploy(
     if not any(actor.has_role(role) for role in DEPLOYER_ROLES):
         raise Forbidden("only process owners deploy pathways")
     bundle = parse_bundle(files)
+    files = {**files, **bundle.generated}  # forms made from camunda:formData, stored alike
     with unit_of_work() as session:
         check_bundle(session, files, bundle)
         if require_tests and bundle.ok:
@@ -92,16 +94,9 @@ def deploy(
         earlier = _latest_forms(session, referenced - set(bundle.forms))
         for form_name, (hash_, _schema) in earlier.items():
             form_hashes[form_name] = hash_
+        locate = ElementLocator(files)
         for model in bundle.processes.values():
-            for task_id, form in _form_refs(model):
-                if form not in form_hashes:
-                    bundle.findings.append(
-                        Finding(
-                            model.bpmn_file,
-                            f"form '{form}' is not in this deployment nor deployed before",
-                            element_id=task_id,
-                        )
-                    )
+            bundle.findings.extend(resolve_forms(model, set(form_hashes), locate))
         findings = [f.as_dict() for f in bundle.findings]
         if not bundle.ok:
             raise DeploymentRejected(
@@ -182,13 +177,6 @@ def deploy(
             details={"name": name, "source": source, "files": deployment.files, "created": result.created},
         )
     return result
-
-
-def _form_refs(model):
-    for tasks in model.meta["user_tasks"].values():
-        for task_id, meta in tasks.items():
-            if meta["form"]:
-                yield task_id, meta["form"]
 
 
 def _is_new_resource(session, name: str, content: bytes) -> bool:

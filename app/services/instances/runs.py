@@ -103,6 +103,7 @@ def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime, 
         meta = meta_all.get(view.process_id, {}).get(view.element_id, {})
         if meta.get("data_source"):
             run.set_task_data(task_id, data_sources.provide(meta["data_source"], session, now))
+        groups, users, assignee = task_attributes.assignment(meta, view.data, view.lane)
         row = HumanTask(
             id=task_id,
             instance_id=instance.id,
@@ -111,9 +112,9 @@ def _sync_human_tasks(session, instance, run: ProcessRun, actor, now: datetime, 
             element_id=view.element_id,
             name=meta.get("name") or view.name,
             lane=view.lane,
-            candidate_groups=list(meta.get("candidate_groups") or ([view.lane] if view.lane else [])),
-            candidate_users=list(meta.get("candidate_users") or []),
-            assignee=meta.get("assignee"),
+            candidate_groups=groups,
+            candidate_users=users,
+            assignee=assignee,
             status="open",
             due_at=_safe(
                 task_attributes.due_at,
