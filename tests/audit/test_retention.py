@@ -92,3 +92,19 @@ def test_cli_retention(db, old_and_new, database_url, monkeypatch):
     dry = CliRunner().invoke(main, ["audit", "retention", "--older-than", "P20Y", "--dry-run"])
     assert dry.exit_code == 0 and "would pseudonymise 1 case" in dry.output
     assert CliRunner().invoke(main, ["audit", "retention", "--older-than", "P1Y"]).exit_code == 2
+
+
+def test_decision_evidence_keeps_the_table_and_loses_the_values():
+    from app.services.audit.retention import scrub
+
+    evidence = {
+        "decisionId": "route",
+        "hitPolicy": "COLLECT",
+        "aggregation": "SUM",
+        "inputs": [{"label": "Leeftijd", "expression": "leeftijd", "value": 42}],
+        "requiredDecisions": [{"decisionId": "risico", "hitPolicy": "UNIQUE", "outputs": {"risico": "hoog"}}],
+    }
+    scrubbed = scrub(evidence)
+    assert scrubbed["aggregation"] == "SUM" and scrubbed["hitPolicy"] == "COLLECT"
+    assert scrubbed["inputs"] == [{"label": "Leeftijd", "expression": "leeftijd", "value": REMOVED}]
+    assert scrubbed["requiredDecisions"][0]["outputs"] == {"risico": REMOVED}

@@ -33,7 +33,8 @@ MINIMUM = "P5Y"
 STRUCTURAL_KEYS = frozenset(
     {
         "candidateGroups", "dueAt", "version", "message", "messageId", "fields", "decisionId",
-        "decisionName", "hitPolicy", "id", "label", "expression", "row", "annotation", "applied",
+        "decisionName", "hitPolicy", "aggregation", "id", "label", "expression", "row", "annotation",
+        "applied",
     }
 )  # fmt: skip
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
