@@ -200,7 +200,7 @@ class _Batch:
                 select(Group.key, Organisation.key).join(
                     Organisation, Group.organisation_id == Organisation.id
                 )
-            )
+            ).all()
         )
         self.facts = {
             row.instance_id: _as_dict(row)
