@@ -71,6 +71,7 @@ def steps(session, scope: Scope, filters: Filters, definition: ProcessDefinition
         select(
             T.element_id,
             func.count().label("created"),
+            func.max(T.team).label("team"),
             func.count(func.distinct(T.case_id)).label("residents"),
             func.sum(case((done, 1), else_=0)).label("completed"),
             *[c.label("wait_" + c.name) for c in percentile_columns(session, T.wait_seconds, SHARES)],
@@ -92,7 +93,7 @@ def steps(session, scope: Scope, filters: Filters, definition: ProcessDefinition
             {
                 "elementId": row.element_id,
                 "name": diagram.name(row.element_id),
-                "lane": diagram.elements.get(row.element_id, {}).get("lane"),
+                "lane": row.team or diagram.elements.get(row.element_id, {}).get("lane"),
                 "created": values["created"],
                 "completed": values["completed"] or 0,
                 "residents": values["residents"],
