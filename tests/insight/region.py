@@ -120,11 +120,14 @@ class Region:
                 actor, data = EXTRA[task.element_id]
                 actions.complete(task.id, data, actor=actor)
 
-    def do(self, case_id, element: str, actor, data: dict, claim: bool = False) -> None:
+    def act(self, case_id, element: str, actor, data: dict, claim: bool = True) -> Iterator[timedelta]:
+        """A professional claims the open task, works on it a while, and completes it (some
+        complete at once, without claiming)."""
         task = self.open_task(case_id, element)
         assert task is not None, f"{element} is not open in case {case_id}"
-        if claim:
+        if claim and self.rng.random() < 0.8:
             actions.claim(task.id, actor=actor)
+            yield timedelta(minutes=self.rng.uniform(5, 240))
         actions.complete(task.id, data, actor=actor)
 
     def wait_for(self, case_id, element: str, step: timedelta = timedelta(hours=6)) -> Iterator[timedelta]:
@@ -155,18 +158,18 @@ class Region:
         )
         case = instance.case_id
         yield _hours(rng, 0.2, 3)
-        self.do(case, "ut_melding", ANNA, melding, claim=True)
+        yield from self.act(case, "ut_melding", ANNA, melding)
         if path == "crisis":
             urgency_hours = {"1u": 1, "4u": 4, "24u": 24}[melding["urgentie"]]
             yield _hours(rng, 0.3, urgency_hours * (1.8 if late else 0.7))
             self.settle(case)
-            self.do(case, "ut_crisisbeoordeling", KOEN, CRISIS, claim=True)
+            yield from self.act(case, "ut_crisisbeoordeling", KOEN, CRISIS)
         if n % 24 == 23:
             return  # nobody picks this one up: the first contact stays open, past its norm
         # First contact: within 2 working days, or later for the late third.
         yield _hours(rng, 60, 140) if late else _hours(rng, 2, 30)
         self.settle(case)
-        self.do(case, "ut_eerste_contact", ANNA, EERSTE_CONTACT)
+        yield from self.act(case, "ut_eerste_contact", ANNA, EERSTE_CONTACT)
         yield timedelta(days=rng.uniform(1, 9))
         yield from self._explore(n, case, path, late)
 
@@ -183,46 +186,52 @@ class Region:
             data["bekend_bij_fact"] = True
         elif path == "meldpunt":
             data["weigert_zorg_ernstig_nadeel"] = True
-        self.do(case, "ut_vraagverkenning", PETRA, {**data, "zrm": zrm})
+        yield from self.act(case, "ut_vraagverkenning", PETRA, {**data, "zrm": zrm})
         yield _hours(rng, 2, 48)
         self.settle(case)
         if path in ("nulde_lijn", "crisis"):
-            self.do(case, "ut_nulde_lijn", PETRA, {"ingezet": ["steunkring"]})
+            yield from self.act(case, "ut_nulde_lijn", PETRA, {"ingezet": ["steunkring"]})
             yield from self.wait_for(case, "ut_vervolgcontact")
             yield _hours(rng, 1, 100)
-            self.do(case, "ut_vervolgcontact", PETRA, {"hoe_gaat_het": 7, "meer_steun_nodig": False})
+            yield from self.act(
+                case, "ut_vervolgcontact", PETRA, {"hoe_gaat_het": 7, "meer_steun_nodig": False}
+            )
         elif path in ("wmo", "plan", "meekijk"):
             if path == "meekijk":
-                self.do(case, "ut_meekijkconsult", FATIMA, {"advies": "ambulant", "advies_opschalen": False})
+                yield from self.act(
+                    case, "ut_meekijkconsult", FATIMA, {"advies": "ambulant", "advies_opschalen": False}
+                )
                 yield _hours(rng, 2, 72)
-            self.do(case, "ut_plan", RUBEN, {**PLAN, "wmo_voorziening_nodig": path == "wmo"}, claim=True)
+            yield from self.act(case, "ut_plan", RUBEN, {**PLAN, "wmo_voorziening_nodig": path == "wmo"})
             if path == "wmo":
                 yield timedelta(days=rng.uniform(30, 55) if late else rng.uniform(5, 35))
                 self.settle(case)
-                self.do(
+                yield from self.act(
                     case, "ut_wmo_onderzoek", WIM,
                     {"gesprek_datum": "2026-04-01", "verslag_gedeeld": True, "aanvraag_ingediend": True},
                 )  # fmt: skip
                 yield timedelta(days=rng.uniform(12, 20) if late else rng.uniform(2, 12))
                 self.settle(case)
-                self.do(case, "ut_wmo_besluit", WIM, {"besluit": "toegekend", "motivering": "passend"})
+                yield from self.act(
+                    case, "ut_wmo_besluit", WIM, {"besluit": "toegekend", "motivering": "passend"}
+                )
                 yield _hours(rng, 1, 5)
                 self.settle(case)
         elif path == "meldpunt":
-            self.do(
+            yield from self.act(
                 case, "ut_casusoverleg", RUBEN,
                 {**CASUSOVERLEG, "route": "meldpunt_wvggz", "leercasus": n % 2 == 1,
                  "leervraag": "Hoe bereiken we zorgmijders eerder?"},
             )  # fmt: skip
             yield _hours(rng, 70, 120) if late else _hours(rng, 1, 40)
             self.settle(case)
-            self.do(
+            yield from self.act(
                 case, "ut_meldpunt", GREET,
                 {"opgepakt_op": "2026-03-05", "bewoner_bereikt": True, "vervolg_meldpunt": "wvggz"},
             )  # fmt: skip
             yield timedelta(days=rng.uniform(15, 20) if late else rng.uniform(3, 12))
             self.settle(case)
-            self.do(case, "ut_wvggz_onderzoek", WILMA, WVGGZ)
+            yield from self.act(case, "ut_wvggz_onderzoek", WILMA, WVGGZ)
             yield _hours(rng, 1, 5)
             self.settle(case)
         else:
@@ -234,55 +243,57 @@ class Region:
         yield _hours(rng, 30, 60) if late else _hours(rng, 1, 20)
         self.settle(case)
         referral = path == "referral"
-        self.do(case, "ut_signaal", FATIMA, {**SIGNAAL, "bekend_bij_fact": not referral}, claim=True)
+        yield from self.act(case, "ut_signaal", FATIMA, {**SIGNAAL, "bekend_bij_fact": not referral})
         yield _hours(rng, 2, 20)
         if referral:
             yield timedelta(days=rng.uniform(30, 50) if late else rng.uniform(7, 25))
             self.settle(case)
-            self.do(case, "ut_intake", FATIMA, {"intake_datum": "2026-04-02", "aanbieder": "GGZ Regio"})
+            yield from self.act(
+                case, "ut_intake", FATIMA, {"intake_datum": "2026-04-02", "aanbieder": "GGZ Regio"}
+            )
             yield timedelta(days=rng.uniform(60, 80) if late else rng.uniform(10, 50))
             self.settle(case)
-            self.do(case, "ut_start_behandeling", FATIMA, {"start_datum": "2026-06-15"})
+            yield from self.act(case, "ut_start_behandeling", FATIMA, {"start_datum": "2026-06-15"})
         else:
-            self.do(
+            yield from self.act(
                 case, "ut_bordbesluit", FATIMA, {"op_fact_bord": True, "bord_reden": "dreigende ontregeling"}
             )
             days = 2 + n % 5
             for day in range(days):
                 yield from self.wait_for(case, "ut_bordbespreking", timedelta(hours=4))
                 yield _hours(rng, 0.5, 6)
-                self.do(
+                yield from self.act(
                     case, "ut_bordbespreking", FATIMA,
                     {"op_fact_bord": day < days - 1, "bord_reden": f"dag {day + 1}"},
                 )  # fmt: skip
         yield _hours(rng, 2, 60)
         self.settle(case)
-        self.do(case, "ut_plan_herzien", RUBEN, PLAN_HERZIEN, claim=True)
+        yield from self.act(case, "ut_plan_herzien", RUBEN, PLAN_HERZIEN)
         if referral:
             return
         # P3: evaluation, warm handover, aftercare
         yield from self.wait_for(case, "ut_evaluatie", timedelta(hours=1))
         yield timedelta(days=rng.uniform(2, 10))
-        self.do(case, "ut_evaluatie", RUBEN, {**EVALUATIE, "weken_zonder_crisis": 10})
+        yield from self.act(case, "ut_evaluatie", RUBEN, {**EVALUATIE, "weken_zonder_crisis": 10})
         yield _hours(rng, 2, 30)
-        self.do(case, "ut_overdracht", RUBEN, OVERDRACHT)
+        yield from self.act(case, "ut_overdracht", RUBEN, OVERDRACHT)
         yield timedelta(days=rng.uniform(8, 12) if late else rng.uniform(0.2, 4))
         self.settle(case)
-        self.do(
+        yield from self.act(
             case,
             "ut_overdracht_accepteren",
             ANNA,
             {"overdracht_geaccepteerd": True, "contactpersoon": "Anna"},
         )
         yield _hours(rng, 2, 48)
-        self.do(case, "ut_driegesprek", ANNA, DRIEGESPREK)
+        yield from self.act(case, "ut_driegesprek", ANNA, DRIEGESPREK)
         yield from self.wait_for(case, "ut_nazorg_2w")
         yield timedelta(days=rng.uniform(4, 8) if late else rng.uniform(0.1, 2))
-        self.do(case, "ut_nazorg_2w", PETRA, {"terugval": False})
+        yield from self.act(case, "ut_nazorg_2w", PETRA, {"terugval": False})
         yield from self.wait_for(case, "ut_nazorg_3m")
         yield timedelta(days=rng.uniform(0.1, 2))
         relapse = (n // len(PATHS)) % 2 == 0
-        self.do(
+        yield from self.act(
             case, "ut_nazorg_3m", ANNA,
             {"terugval": True, "signalen": ["gemiste_contacten"], "urgentie": "24u"} if relapse
             else {"terugval": False},
@@ -290,4 +301,4 @@ class Region:
         if relapse:
             yield from self.wait_for(case, "ut_signaal", timedelta(minutes=30))
             yield _hours(rng, 1, 20)
-            self.do(case, "ut_signaal", RUBEN, {**SIGNAAL, "bekend_bij_fact": True}, claim=True)
+            yield from self.act(case, "ut_signaal", RUBEN, {**SIGNAAL, "bekend_bij_fact": True})

@@ -84,6 +84,7 @@ def compliance_view(
     norm: str | None = None,
     lang: str = "nl",
     export: bool = False,
+    log: bool = True,
 ) -> dict:
     """Norm compliance per norm (and per `by`: week, month, organisation, municipality, wijk, team)."""
     lang = _lang(lang)
@@ -95,7 +96,8 @@ def compliance_view(
         raise InvalidInput("unknown norm", errors={"norm": [f"one of {', '.join(norms.BY_KEY)}"]})
     keys = [norm] if norm else list(norms.BY_KEY)
     now = clock.now()
-    _log(session, actor, "compliance", scope, filters, action="E" if export else "R", by=by, norm=norm)
+    if log:  # a page of several groupings logs its view once
+        _log(session, actor, "compliance", scope, filters, action="E" if export else "R", by=by, norm=norm)
     cells = [
         access.hide_small(scope, cell, compliance.COUNTS, compliance.DERIVED)
         for cell in compliance.cells(session, scope, filters, by, now, keys)
