@@ -43,10 +43,7 @@ class Insight:
 @pytest.fixture
 def insight(app, db, clock, monkeypatch):
     monkeypatch.setattr(identity, "generate_password_hash", _fast_hash)
-    demo.seed()
-    identity.add_user(
-        "nina", display_name="Nina Netwerk", organisation="netwerk", roles=["network-coordinator"]
-    )
+    demo.seed()  # with nina, the network coordinator
     return Insight(app)
 
 
