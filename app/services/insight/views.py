@@ -16,6 +16,7 @@ from app.engine import clock
 from app.models import InsightWatermark, ProcessDefinition
 from app.services.access.actors import Actor
 from app.services.audit.record import record_access, record_search
+from app.services.definitions.resources import bpmn_content
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.insight import access, compliance, durations, learning, norms, routes
 from app.services.insight.diagram import diagram_of
@@ -145,8 +146,6 @@ def durations_view(
 def diagram_xml(session, actor: Actor, process_key: str, version: int) -> bytes:
     """The BPMN of a version for the overlay (a diagram holds no client data)."""
     scope_of(actor)
-    from app.services.definitions.resources import bpmn_content
-
     definition = durations.definition_for(session, process_key, version)
     content = bpmn_content(session, definition)
     if content is None:
