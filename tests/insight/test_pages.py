@@ -68,7 +68,11 @@ def test_csv_downloads_hold_the_tables_and_are_logged_as_exports(app, db, period
         assert len(rows) > 1 and len({len(r) for r in rows}) == 1, (page, table)
     db.session.expire_all()
     exported = (
-        db.session.execute(select(AuditEvent.object_id).where(AuditEvent.event_type == "insight.exported"))
+        db.session.execute(
+            select(AuditEvent.object_id)
+            .where(AuditEvent.event_type == "insight.exported")
+            .order_by(AuditEvent.seq)
+        )
         .scalars()
         .all()
     )
