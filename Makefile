@@ -49,6 +49,7 @@ bench: install
 	$(PY) bench/service.py
 	$(PY) bench/inbox.py
 	$(PY) bench/memory.py
+	$(PY) bench/insight.py
 
 # Re-extract the web inbox's texts, merge them into the catalogues and compile the .mo files
 # (both are committed: a fresh checkout runs without this step).

@@ -46,6 +46,8 @@ def load_config(instance_path: Path) -> dict:
         "ZORGPAD_RATELIMIT_STORAGE": env.get("ZORGPAD_RATELIMIT_STORAGE", "memory://"),
         # Session cookie only over HTTPS; unset means on, except in debug and testing.
         "ZORGPAD_COOKIE_SECURE": _flag(env.get("ZORGPAD_COOKIE_SECURE")),
+        # Insight figures for the insurer: counts under this many residents are shown as "< k".
+        "ZORGPAD_INSIGHT_MIN_CELL": int(env.get("ZORGPAD_INSIGHT_MIN_CELL", "5")),
         "MAX_CONTENT_LENGTH": int(env.get("ZORGPAD_MAX_CONTENT_LENGTH", str(8 * 1024 * 1024))),
         # Web form posts (url-encoded or multipart): far more than any task form needs. Werkzeug's
         # MAX_FORM_MEMORY_SIZE only bounds multipart fields, not url-encoded bodies.

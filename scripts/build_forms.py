@@ -137,7 +137,14 @@ form("triage-melding", "Melding",
      "Verder niets: de rest komt in de vraagverkenning.",
      {"bewoner": {"type": "object", "title": "Bewoner",
                   "properties": {"naam": text("Naam"), "adres": text("Adres of verblijfplaats"),
-                                 "telefoon": text("Telefoon", max_length=30)},
+                                 "telefoon": text("Telefoon", max_length=30),
+                                 # `x-case`: the completion also sets the case's column
+                                 # (services/cases/records.py): figures per municipality/wijk.
+                                 "gemeente": {**text("Gemeente", max_length=100),
+                                              "x-case": "municipality"},
+                                 "wijk": {**text("Wijk", "De wijk waar de bewoner woont: voor de "
+                                                 "cijfers per wijk.", max_length=100),
+                                          "x-case": "wijk"}},
                   "required": ["naam"], "additionalProperties": False},
       "vraag_eigen_woorden": long_text("Vraag of zorg in de woorden van de bewoner (of melder)"),
       "melder_rol": choice("Wie meldt", [("bewoner", "Bewoner zelf"), ("naaste", "Naaste"),

@@ -107,7 +107,7 @@ class Export(MethodView):
         chunks = exports.begin_export(db.session, current_actor(), fmt, _filters(query))
         db.session.commit()  # the export's own audit row, before the first byte goes out
         response = Response(stream_with_context(chunks), mimetype=exports.FORMATS[fmt])
-        extension = {"fhir": "json"}.get(fmt, fmt)
+        extension = exports.EXTENSIONS[fmt]
         response.headers["Content-Disposition"] = f'attachment; filename="zorgpad-audit.{extension}"'
         return response
 

@@ -38,6 +38,8 @@ class SubjectSchema(_In):
     pseudonym = fields.String(validate=validate.Length(min=1, max=64))
     displayName = fields.String(validate=validate.Length(min=1, max=200))
     network = fields.String(validate=validate.Length(max=100))
+    municipality = fields.String(validate=validate.Length(max=100))
+    wijk = fields.String(validate=validate.Length(max=100))
 
 
 class StartInstanceSchema(_In):

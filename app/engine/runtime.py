@@ -21,6 +21,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
@@ -363,6 +365,10 @@ class ProcessRun:
         details: dict = {}
         if task.state == TaskState.COMPLETED and hasattr(spec, "dmnEngine"):
             details["decision"] = self._decisions.pop(task.id, None) or _decision_details(spec)
+        if task.state == TaskState.COMPLETED and isinstance(spec, _BRANCHING) and len(spec.outputs) > 1:
+            # Which way it went (the insight pages count the outgoing flows); a completed
+            # gateway keeps only the children it took.
+            details["taken"] = sorted({_element_id(child.task_spec) for child in task.children})
         self.steps.append(
             StepRecord(
                 task_id=task.id,
@@ -373,6 +379,15 @@ class ProcessRun:
                 details=details,
             )
         )
+
+
+_BRANCHING = (ExclusiveGateway, InclusiveGateway)
+
+
+def _element_id(spec) -> str:
+    """The diagram element a task spec stands for (a task with boundary events is entered
+    through SpiffWorkflow's `<id>.BoundaryEventSplit`)."""
+    return spec.bpmn_id or spec.name.split(".")[0]
 
 
 def _decision_details(spec) -> dict:

@@ -4,6 +4,13 @@ from app.models.audit import AuditChainHead, AuditEvent
 from app.models.comments import TaskComment
 from app.models.definitions import Deployment, ProcessDefinition, Resource
 from app.models.identity import ROLES, ApiToken, Group, Membership, Organisation, User
+from app.models.insight import (
+    InsightInstance,
+    InsightNormCase,
+    InsightPassage,
+    InsightTask,
+    InsightWatermark,
+)
 from app.models.instances import Case, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate, Timer
 from app.models.messages import Message
 from app.models.task_mirror import install as _install_task_mirror
@@ -23,6 +30,11 @@ __all__ = [
     "Deployment",
     "HistoryEvent",
     "HumanTask",
+    "InsightInstance",
+    "InsightNormCase",
+    "InsightPassage",
+    "InsightTask",
+    "InsightWatermark",
     "Message",
     "ProcessDefinition",
     "ProcessInstance",

@@ -14,7 +14,8 @@ from ..extensions import db
 
 # `system` is for outside systems (a GP system, the crisis service) that only send messages;
 # see services.identity.actor_for for why it never becomes the engine's own system role.
-ROLES = ("professional", "process-owner", "auditor", "admin", "system")
+# `network-coordinator`: the learning network's coordinator, who reads the pathway figures.
+ROLES = ("professional", "process-owner", "network-coordinator", "auditor", "admin", "system")
 
 
 class Organisation(db.Model):

@@ -26,6 +26,10 @@ class Case(db.Model):
     pseudonym: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     network: Mapped[str | None] = mapped_column(String(100))
+    # Where the resident lives, as the triage report records it (forms mark the fields with
+    # `x-case`): the insight figures per municipality and neighbourhood (*wijk*).
+    municipality: Mapped[str | None] = mapped_column(String(100))
+    wijk: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

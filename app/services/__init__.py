@@ -9,7 +9,9 @@ checks. Callers (API, web, CLI, worker) pass an `Actor`; services raise `Service
   the background worker;
 - `tasks/`: the inbox, a task's page and the actions on it;
 - `cases/`: the resident's case and its case file;
-- `audit/`: the NEN 7513 log (recording, hash chain, auditor queries, exports, retention).
+- `audit/`: the NEN 7513 log (recording, hash chain, auditor queries, exports, retention);
+- `insight/`: pathway figures for the learning network (norms, durations, routes), rolled up
+  from the history by the worker.
 
 `errors` and `unit_of_work` are shared by all. No capability imports one that imports it
 back (tests/foundation/test_code_layout.py).

@@ -17,6 +17,7 @@ from . import (
     i18n,
     inbox,
     incidents,
+    insight,
     modeller,
     security,
     start,
@@ -34,6 +35,6 @@ def register_web(app: Flask) -> None:
     templating.install(app)
     bp.add_url_rule("/", "home", lambda: redirect(url_for("web.inbox")))
     auth.routes(bp, limiter)
-    for module in (assets, audit, cases, inbox, incidents, modeller, start, tasks):
+    for module in (assets, audit, cases, inbox, incidents, insight, modeller, start, tasks):
         module.routes(bp)
     app.register_blueprint(bp)

@@ -1,4 +1,4 @@
-"""bpmn-js as installed from the npm lock file (never a committed bundle)."""
+"""bpmn-js and Chart.js as installed from the npm lock file (never a committed bundle)."""
 
 from __future__ import annotations
 
@@ -18,3 +18,9 @@ def routes(bp) -> None:
         dist = Path(current_app.config["ZORGPAD_NODE_MODULES"]) / "bpmn-js" / "dist"
         # send_from_directory refuses paths that leave `dist`.
         return send_from_directory(dist, filename, max_age=3600)
+
+    @bp.get("/vendor/chart.js/chart.umd.min.js")
+    def chart_js():
+        # Chart.js (the insight pages' charts), the UMD build from the npm lock file.
+        dist = Path(current_app.config["ZORGPAD_NODE_MODULES"]) / "chart.js" / "dist"
+        return send_from_directory(dist, "chart.umd.min.js", max_age=3600)

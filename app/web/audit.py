@@ -65,7 +65,7 @@ def _export(fmt: str, filters: queries.SearchFilters, name: str) -> Response:
     chunks = exports.begin_export(db.session, current_actor(), fmt, filters)
     db.session.commit()  # the export's own audit row, before the first byte goes out
     response = Response(stream_with_context(chunks), mimetype=exports.FORMATS[fmt])
-    extension = {"fhir": "json"}.get(fmt, fmt)
+    extension = exports.EXTENSIONS[fmt]
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response
 

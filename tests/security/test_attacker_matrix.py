@@ -30,6 +30,7 @@ ROUTES = {
     "health.readyz": "public",
     "web.static": "public",
     "web.bpmn_js": "public",
+    "web.chart_js": "public",
     "web.login": "public",
     "process-instances.ProcessInstances": "api",
     "process-instances.ProcessInstanceItem": "api",
@@ -53,6 +54,12 @@ ROUTES = {
     "audit.Export": "api",
     "incidents.Incidents": "api",
     "incidents.Retry": "api",
+    "insight.Norms": "api",
+    "insight.Compliance": "api",
+    "insight.Durations": "api",
+    "insight.Routes": "api",
+    "insight.Learning": "api",
+    "insight.DiagramXml": "api",
     "web.home": "web",
     "web.logout": "web",
     "web.case": "web",
@@ -80,6 +87,13 @@ ROUTES = {
     "web.modeller_definitions": "web",
     "web.modeller_definition_xml": "web",
     "web.modeller_deploy": "web",
+    "web.insight": "web",
+    "web.insight_norm": "web",
+    "web.insight_durations": "web",
+    "web.insight_diagram": "web",
+    "web.insight_routes": "web",
+    "web.insight_learning": "web",
+    "web.insight_csv": "web",
 }
 
 
@@ -118,10 +132,10 @@ class Scene:
             fake = str(uuid.uuid4())
             return {"task_id": fake, "instance_id": fake, "case_id": fake, "case_key": fake,
                     "key": "geraden-proces", "version": "1", "fmt": "geraden", "filename": "x.js",
-                    "name": "x.js"}
+                    "name": "x.js", "page": "geraden", "table": "geraden"}
         return {"task_id": self.task_id, "instance_id": self.instance_id, "case_id": self.case_id,
                 "case_key": self.case_id, "key": "triage", "version": "1", "fmt": "fhir",
-                "filename": "x.js", "name": "x.js"}
+                "filename": "x.js", "name": "x.js", "page": "overview", "table": "compliance"}
 
 
 @pytest.fixture
@@ -277,6 +291,12 @@ REFUSALS = [
     ("anna", "POST", "/api/v1/incidents/{instance_id}/retry", 403),
     ("anna", "GET", "/api/v1/process-definitions", 403),
     ("anna", "POST", "/api/v1/process-definitions/{key}/migrations", 403),
+    # pathway insight: aggregates for owners, teams and the insurer; nothing for the rest
+    ("audrey", "GET", "/api/v1/insight/compliance", 403),
+    ("huisartsensysteem", "GET", "/api/v1/insight/routes", 403),
+    ("vera", "GET", "/api/v1/insight/compliance?by=team", 403),
+    ("vera", "GET", "/api/v1/insight/learning", 403),
+    ("olaf", "GET", "/api/v1/insight/learning", 403),
 ]
 
 

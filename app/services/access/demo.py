@@ -54,6 +54,7 @@ USERS = {
     "wim": ("Wim Hendriks", "gemeente", ["professional"], ["gemeente-wmo", "gemeente-wvggz"]),
     "vera": ("Vera Dekker", "zorgverzekeraar", ["professional"], ["verzekeraar"]),
     "olaf": ("Olaf Peters", "netwerk", ["process-owner"], []),
+    "nina": ("Nina de Wit", "netwerk", ["network-coordinator"], []),
     "audrey": ("Audrey Kok", "netwerk", ["auditor"], []),
     "admin": ("Beheerder", "netwerk", ["admin"], []),
     # An outside system (a GP information system) that reports in through POST /api/v1/messages.

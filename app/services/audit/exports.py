@@ -18,9 +18,9 @@ from sqlalchemy import select
 from app.engine import clock
 from app.models import AuditEvent, HistoryEvent, ProcessInstance
 from app.services.access.actors import Actor
+from app.services.audit import activities, fhir_tasks
 from app.services.audit.queries import (
     AUDIT_PURPOSE,
-    ENGINE_INTERNAL,
     SearchFilters,
     as_dict,
     filtered,
@@ -32,9 +32,11 @@ BATCH = 500
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "jsonl": "application/x-ndjson",
-    "fhir": "application/fhir+json",
+    "fhir": fhir_tasks.MEDIA_TYPE,  # R4 Bundle of AuditEvent
+    "fhir-task": fhir_tasks.MEDIA_TYPE,  # R4 Bundle of Task (the inbox's tasks)
     "xes": "application/xml",
 }
+EXTENSIONS = {"csv": "csv", "jsonl": "jsonl", "fhir": "json", "fhir-task": "json", "xes": "xes"}
 DICOM = "http://dicom.nema.org/resources/ontology/DCM"
 NAMESPACE = "https://zorgpad.example/fhir"
 
@@ -50,12 +52,18 @@ def begin_export(session, actor: Actor, fmt: str, filters: SearchFilters) -> Ite
         session,
         actor,
         action="E",
-        object_type="HistoryLog" if fmt == "xes" else "AuditLog",
+        object_type={"xes": "HistoryLog", "fhir-task": "HumanTask"}.get(fmt, "AuditLog"),
         event_type="audit.exported",
         purpose=AUDIT_PURPOSE,
         details={"format": fmt, "filters": filters.as_dict()},
     )
-    writer = {"csv": csv_chunks, "jsonl": jsonl_chunks, "fhir": fhir_bundle_chunks, "xes": xes_chunks}[fmt]
+    writer = {
+        "csv": csv_chunks,
+        "jsonl": jsonl_chunks,
+        "fhir": fhir_bundle_chunks,
+        "fhir-task": fhir_tasks.task_bundle_chunks,
+        "xes": xes_chunks,
+    }[fmt]
     return writer(session, filters)
 
 
@@ -213,7 +221,12 @@ def _coding(system: str, code: str, display: str) -> dict:
 
 
 def fhir_bundle_chunks(session, filters: SearchFilters) -> Iterator[str]:
-    head = {"resourceType": "Bundle", "type": "collection", "timestamp": clock.now().isoformat()}
+    head = {
+        "resourceType": "Bundle",
+        "meta": {"tag": [{"system": f"{NAMESPACE}/fhir-version", "code": fhir_tasks.FHIR_VERSION}]},
+        "type": "collection",
+        "timestamp": clock.now().isoformat(),
+    }
     yield json.dumps(head)[:-1] + ', "entry": ['
     separator = ""
     for row in _audit_rows(session, filters):
@@ -224,19 +237,18 @@ def fhir_bundle_chunks(session, filters: SearchFilters) -> Iterator[str]:
 
 
 # -- XES event log of the pathways (process mining) -----------------------------------------------
-# history kind -> XES lifecycle:transition; user tasks complete through task_completed (with
-# the person who did it), so their engine step_completed is left out to avoid duplicates.
+# history kind -> XES lifecycle:transition. Which rows are activities and in which order: see
+# `activities` (engine internals and unnamed gateways are left out; a completion comes before
+# the steps it caused; a fired timer is its catch event's step).
 LIFECYCLE = {
     "task_created": "schedule",
     "task_claimed": "assign",
+    "task_assigned": "assign",
     "task_unclaimed": "reassign",
     "task_completed": "complete",
     "task_cancelled": "withdraw",
     "step_completed": "complete",
-    "timer_fired": "complete",
-    "message_received": "complete",
 }
-HUMAN_ELEMENT_TYPES = frozenset({"UserTask", "ManualTask"})
 
 XES_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">
@@ -248,6 +260,7 @@ XES_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <global scope="event"><string key="concept:name" value="__INVALID__"/>\
 <string key="lifecycle:transition" value="complete"/></global>
 <classifier name="Activity" keys="concept:name"/>
+<classifier name="Activity and transition" keys="concept:name lifecycle:transition"/>
 <string key="concept:name" value="Zorgpad pathways"/>
 """
 
@@ -272,30 +285,66 @@ def _string(key: str, value) -> str:
     return f"<string key={quoteattr(key)} value={quoteattr(str(value))}/>"
 
 
+def _event(name, element, resource, transition, at) -> str:
+    return (
+        "<event>"
+        + _string("concept:name", name)
+        + _string("elementId", element)
+        + _string("org:resource", resource or "system")
+        + _string("lifecycle:transition", transition)
+        + f'<date key="time:timestamp" value={quoteattr(at.isoformat())}/>'
+        + "</event>\n"
+    )
+
+
+def mining_events(rows) -> Iterator[tuple]:
+    """(instance id, process key, name, element id, resource, transition, at) per activity event,
+    in the order things happened (rows: one instance's history after another, by id)."""
+    held = None  # a task_completed row, waiting for the engine's step of the same task
+    for row in rows:
+        if held is not None:
+            completed, held = held, None
+            same_task = row.kind == "step_completed" and row.task_id == completed.task_id
+            at = row.at if same_task else completed.at
+            yield _mined(completed, "complete", at)
+            if same_task:
+                continue
+        element = row.element_id
+        if row.kind == "task_completed":
+            held = row
+        elif row.kind == "step_completed":
+            if activities.is_step_activity(element, row.element_type, row.element_name):
+                yield _mined(row, "complete", row.at)
+        elif element and not activities.is_engine_internal(element, row.element_type):
+            yield _mined(row, LIFECYCLE[row.kind], row.at)
+    if held is not None:
+        yield _mined(held, "complete", held.at)
+
+
+def _mined(row, transition: str, at) -> tuple:
+    return (
+        row.instance_id,
+        row.process_key,
+        row.element_name or row.element_id,
+        row.element_id,
+        row.actor,
+        transition,
+        at,
+    )
+
+
 def xes_chunks(session, filters: SearchFilters) -> Iterator[str]:
     yield XES_HEAD
     current = None
-    for row in _history_rows(session, filters):
-        element = row.element_id
-        if not element or element in ENGINE_INTERNAL or element.endswith(".EndJoin"):
-            continue
-        if row.kind == "step_completed" and row.element_type in HUMAN_ELEMENT_TYPES:
-            continue
-        if row.instance_id != current:
+    for instance_id, process_key, name, element, resource, transition, at in mining_events(
+        _history_rows(session, filters)
+    ):
+        if instance_id != current:
             if current is not None:
                 yield "</trace>\n"
-            current = row.instance_id
-            yield "<trace>" + _string("concept:name", row.instance_id) + _string("process", row.process_key)
-        yield (
-            "<event>"
-            + _string("concept:name", row.element_name or element)
-            + _string("elementId", element)
-            + _string("org:resource", row.actor or "system")
-            + _string("lifecycle:transition", LIFECYCLE[row.kind])
-            + f'<date key="time:timestamp" value={quoteattr(row.at.isoformat())}/>'
-            + "</event>\n"
-        )
+            current = instance_id
+            yield "<trace>" + _string("concept:name", instance_id) + _string("process", process_key)
+        yield _event(name, element, resource, transition, at)
     if current is not None:
         yield "</trace>\n"
     yield "</log>\n"
-

@@ -25,7 +25,7 @@ def provide(name: str, session, now: datetime) -> dict:
     return {name: source(session, now)}
 
 
-def _case_label(case_id) -> str:
+def case_label(case_id) -> str:
     """A stable label for a case that reveals nothing without the server's secret key."""
     key = str(current_app.config["SECRET_KEY"]).encode()
     digest = hmac.new(key, str(case_id).encode(), hashlib.sha256).hexdigest()
@@ -49,7 +49,7 @@ def learning_cases(session, now: datetime) -> list[dict]:
         if data.get("leercasus") is not True:
             continue
         item = {
-            "pseudoniem": _case_label(task.case_id),
+            "pseudoniem": case_label(task.case_id),
             "leervraag": str(data.get("leervraag") or "")[:2000],
             "gemarkeerd_op": task.completed_at.date().isoformat(),
         }

@@ -16,6 +16,7 @@ import threading
 
 from flask import Flask
 
+from app.services.insight import rollup
 from app.services.instances.deliveries import deliver_due
 from app.services.instances.timers import fire_due_timers
 
@@ -30,6 +31,10 @@ def run_once(app: Flask, stop: threading.Event | None = None) -> int:
             stepped = fire_due_timers(should_stop=should_stop)
             if should_stop is None or not should_stop():
                 stepped += deliver_due(should_stop=should_stop)
+            if should_stop is None or not should_stop():
+                # The insight figures follow the history: one batch a round, so a backlog never
+                # holds up timers and messages (a busy round is followed at once by the next).
+                stepped += rollup.refresh(max_batches=1)
             return stepped
         finally:
             from app.extensions import db

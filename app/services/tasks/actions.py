@@ -13,6 +13,7 @@ from app.engine import EngineError, UnknownTask, clock
 from app.models import HumanTask, ProcessInstance, User
 from app.services import audit
 from app.services.access.actors import Actor
+from app.services.cases import records
 from app.services.definitions import form_rules
 from app.services.definitions.resources import form_schema
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessFailure
@@ -270,6 +271,7 @@ def complete(task_id, data: dict, *, actor: Actor) -> HumanTask:
             raise Conflict(exc.message) from exc
         except EngineError as exc:
             raise ProcessFailure(f"the next step failed: {exc.message}", error=exc.as_dict()) from exc
+        records.apply_case_fields(instance.case, schema, data)  # fields marked `x-case`
         now = clock.now()
         task.status = "completed"
         task.completed_at = now
