@@ -43,6 +43,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_web(app)
 
+    from .proxies import TrustedProxies
+
+    # The client's address for the audit trail: forwarded headers only from trusted proxies.
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["ZORGPAD_TRUSTED_PROXIES"])
+
     if app.config["ZORGPAD_EMBEDDED_WORKER"]:
         from app.services.instances.worker import start_embedded_worker
 

@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_smorest import Api
 
-from . import audit, auth, deployments, docs, health, incidents, instances, messages, problems, tasks
+from . import audit, auth, deployments, docs, health, incidents, instances, messages, problems, tasks, users
 
 
 def register_api(app: Flask, api: Api) -> None:
@@ -17,3 +17,4 @@ def register_api(app: Flask, api: Api) -> None:
     api.register_blueprint(deployments.blp)
     api.register_blueprint(audit.blp)
     api.register_blueprint(incidents.blp)
+    api.register_blueprint(users.blp)

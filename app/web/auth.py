@@ -1,34 +1,26 @@
-"""Log in and out with the user name and password (a session cookie, not an API token)."""
+"""Log in and out, change the password (a server-side session, not an API token)."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from app.services.access import identity
+from app.services.access import accounts, identity
+from app.services.access.throttle import keys_for
+from app.services.errors import InvalidInput
 
-from .session import current_actor, safe_next
-
-
-def _login_key() -> str:
-    # Per address and user name: guessing one account is slowed without locking out an office
-    # that shares one public address.
-    return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
+from .security import login_throttle
+from .session import current_actor, end_session, login_required, safe_next, start_session
 
 
-def _login_limit() -> str:
-    return current_app.config["ZORGPAD_LOGIN_RATE_LIMIT"]
+def _too_many(retry_after: int):
+    message = gettext("Too many failed login attempts. Wait a minute and try again.")
+    page = render_template("error.html", status=429, message=message)
+    return page, 429, {"Retry-After": str(max(1, retry_after))}
 
 
-def routes(bp, limiter) -> None:
+def routes(bp) -> None:
     @bp.route("/login", methods=["GET", "POST"])
-    @limiter.limit(
-        _login_limit,
-        key_func=_login_key,
-        methods=["POST"],
-        # Only failed attempts count: a successful login redirects.
-        deduct_when=lambda response: response.status_code != 302,
-    )
     def login():
         if request.method == "GET" and current_actor() is not None:
             return redirect(url_for("web.inbox"))
@@ -36,17 +28,51 @@ def routes(bp, limiter) -> None:
         username = ""
         if request.method == "POST":
             username = (request.form.get("username") or "").strip()
+            throttle = login_throttle()
+            # Counted per user name and per address on every node, before the password is checked.
+            attempt = throttle.reserve(keys_for(username, request.remote_addr))
+            if not attempt.allowed:
+                throttle.release(attempt)  # refused attempts do not lengthen the wait
+                return _too_many(attempt.retry_after)
             found = identity.login(username, request.form.get("password") or "")
             if found is not None:
-                session.clear()  # a fresh session: no fixation of a pre-login cookie
-                session["user_id"] = found[0]
-                session.permanent = True
+                throttle.release(attempt)  # only failures count
+                start_session(found[0])
                 return redirect(safe_next(request.args.get("next")))
             error = gettext("Unknown user name or wrong password.")
         return render_template("login.html", error=error, username=username), (401 if error else 200)
 
     @bp.post("/logout")
     def logout():
-        session.clear()
+        end_session("logout")
         flash(gettext("You are logged out."), "info")
         return redirect(url_for("web.login"))
+
+    @bp.route("/password", methods=["GET", "POST"])
+    @login_required
+    def password():
+        actor = current_actor()
+        errors = {}
+        if request.method == "POST":
+            new = request.form.get("new") or ""
+            if new != (request.form.get("repeat") or ""):
+                errors["repeat"] = gettext("The two new passwords differ.")
+            else:
+                try:
+                    user_id = accounts.change_own_password(actor, request.form.get("current") or "", new)
+                except InvalidInput as exc:
+                    if "current" in exc.errors:
+                        errors["current"] = gettext("The current password is wrong.")
+                    else:
+                        errors["new"] = gettext(
+                            "A password has at least %(n)d characters.", n=accounts.MIN_PASSWORD_LENGTH
+                        )
+                else:
+                    # Every session of this user ended, this browser's too: it gets a new one.
+                    start_session(user_id)
+                    flash(gettext("Your password is changed; you are logged out everywhere else."), "info")
+                    return redirect(url_for("web.inbox"))
+        status = 422 if errors else 200
+        return render_template(
+            "password.html", errors=errors, min_length=accounts.MIN_PASSWORD_LENGTH
+        ), status

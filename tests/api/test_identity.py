@@ -53,19 +53,23 @@ def test_unknown_role_is_refused(app, db):
 
 
 def test_web_login_seam(app, db):
+    from app.services.access import sessions
+
     identity.add_user("sanne", password="geheim-wachtwoord", roles=["professional"])
     identity.grant("sanne", groups=["wijkteam-triage"])
     assert identity.login("sanne", "fout") is None
     assert identity.login("niemand", "geheim-wachtwoord") is None
     user_id, actor = identity.login("sanne", "geheim-wachtwoord", address="10.0.0.1")
     assert actor.username == "sanne" and actor.address == "10.0.0.1"
-    again = identity.actor_for_session(user_id, purpose="care")
+    secret = sessions.begin(user_id, address="10.0.0.1")
+    again = sessions.resume(secret, purpose="care")
     assert again.groups == {"wijkteam-triage"} and again.purpose == "care"
-    assert identity.actor_for_session("geen-id") is None and identity.actor_for_session(None) is None
+    assert sessions.resume("geen-sessie") is None and sessions.resume(None) is None
+    assert sessions.resume(str(user_id)) is None  # a user id is no session
     user = identity.find_user(db.session, "sanne")
     user.active = False
     db.session.commit()
-    assert identity.actor_for_session(user_id) is None
+    assert sessions.resume(secret) is None
 
 
 def test_blind_groups_come_from_the_group_rows(world):

@@ -53,6 +53,10 @@ ROUTES = {
     "audit.Export": "api",
     "incidents.Incidents": "api",
     "incidents.Retry": "api",
+    "users.Deactivate": "api",
+    "users.Activate": "api",
+    "users.Membership": "api",
+    "users.Revoke": "api",
     "web.home": "web",
     "web.logout": "web",
     "web.case": "web",
@@ -80,6 +84,11 @@ ROUTES = {
     "web.modeller_definitions": "web",
     "web.modeller_definition_xml": "web",
     "web.modeller_deploy": "web",
+    "web.password": "web",
+    "web.users": "web",
+    "web.deactivate_user": "web",
+    "web.activate_user": "web",
+    "web.revoke_group": "web",
 }
 
 
@@ -118,10 +127,10 @@ class Scene:
             fake = str(uuid.uuid4())
             return {"task_id": fake, "instance_id": fake, "case_id": fake, "case_key": fake,
                     "key": "geraden-proces", "version": "1", "fmt": "geraden", "filename": "x.js",
-                    "name": "x.js"}
+                    "name": "x.js", "username": "geraden-gebruiker", "group": "geraden-groep"}
         return {"task_id": self.task_id, "instance_id": self.instance_id, "case_id": self.case_id,
                 "case_key": self.case_id, "key": "triage", "version": "1", "fmt": "fhir",
-                "filename": "x.js", "name": "x.js"}
+                "filename": "x.js", "name": "x.js", "username": "ruben", "group": "wijkteam-triage"}
 
 
 @pytest.fixture
@@ -277,6 +286,12 @@ REFUSALS = [
     ("anna", "POST", "/api/v1/incidents/{instance_id}/retry", 403),
     ("anna", "GET", "/api/v1/process-definitions", 403),
     ("anna", "POST", "/api/v1/process-definitions/{key}/migrations", 403),
+    # only administrators manage users
+    ("anna", "POST", "/api/v1/users/{username}/deactivate", 403),
+    ("audrey", "POST", "/api/v1/users/{username}/deactivate", 403),
+    ("olaf", "POST", "/api/v1/users/{username}/revoke", 403),
+    ("ruben", "DELETE", "/api/v1/users/{username}/groups/{group}", 403),
+    ("huisartsensysteem", "POST", "/api/v1/users/{username}/activate", 403),
 ]
 
 
