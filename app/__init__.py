@@ -34,6 +34,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         install_sqlite_pragmas(extensions.db.engine)
         install_idle_ping(extensions.db.engine, app.config["ZORGPAD_DB_PING_AFTER_IDLE"])
 
+    from app.services.access import providers
+
+    # The OpenID Connect providers, checked at start: a wrong file stops the service, not a login.
+    app.extensions["zorgpad.federation"] = providers.load(app.config["ZORGPAD_OIDC_PROVIDERS"])
+
     # `app.api` is also the name of our REST subpackage, so go through `extensions` explicitly.
     extensions.api.init_app(app)
     from .api import register_api

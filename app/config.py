@@ -51,6 +51,10 @@ def load_config(instance_path: Path) -> dict:
         # Reverse proxies in front of the service: a count of hops, or their addresses/networks
         # (comma-separated). Unset: X-Forwarded-* headers are ignored (app/proxies.py).
         "ZORGPAD_TRUSTED_PROXIES": env.get("ZORGPAD_TRUSTED_PROXIES", ""),
+        # Single sign-on: the YAML file of OpenID Connect providers (services/access/providers.py),
+        # and whether the local user name + password form stays on beside them.
+        "ZORGPAD_OIDC_PROVIDERS": env.get("ZORGPAD_OIDC_PROVIDERS") or None,
+        "ZORGPAD_LOCAL_LOGIN": _flag(env.get("ZORGPAD_LOCAL_LOGIN")) is not False,
         # `zorgpad db upgrade` connects with this URL (the tables' owner) when set; the service
         # itself uses ZORGPAD_DATABASE_URL (on PostgreSQL the runtime role, docs/operations.md).
         "ZORGPAD_MIGRATION_DATABASE_URL": env.get("ZORGPAD_MIGRATION_DATABASE_URL") or None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.types import JsonDoc, UTCDateTime
@@ -44,6 +44,9 @@ class Group(db.Model):
 
 class User(db.Model):
     __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("external_provider", "external_subject", name="uq_users_external_identity"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     username: Mapped[str] = mapped_column(String(100), unique=True)
@@ -53,8 +56,10 @@ class User(db.Model):
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
     roles: Mapped[list] = mapped_column(JsonDoc, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Subject claim of an external OpenID Connect provider, when users log in there.
-    external_subject: Mapped[str | None] = mapped_column(String(300), unique=True)
+    # The OpenID Connect provider (its key in the provider file) and subject (its `sub` or `oid`
+    # claim, per provider) this user logs in with; unique together.
+    external_provider: Mapped[str | None] = mapped_column(String(100))
+    external_subject: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship()
@@ -108,6 +113,12 @@ class WebSession(db.Model):
     # logout, password, deactivated, revoked, idle, expired, provider-logout
     end_reason: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(100))
+    # Sessions begun by single sign-on: the provider, its session id (`sid`) and subject (for its
+    # back-channel logout) and the ID token (the hint for RP-initiated logout).
+    provider: Mapped[str | None] = mapped_column(String(100))
+    provider_sid: Mapped[str | None] = mapped_column(String(300), index=True)
+    provider_subject: Mapped[str | None] = mapped_column(String(300))
+    id_token: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship()
 

@@ -38,3 +38,4 @@ def register_web(app: Flask) -> None:
     for module in (assets, audit, cases, inbox, incidents, modeller, start, tasks, users):
         module.routes(bp)
     app.register_blueprint(bp)
+    app.register_blueprint(auth.backchannel_blueprint())

@@ -32,9 +32,9 @@ def load_session_actor() -> None:
     g.actor = actor
 
 
-def start_session(user_id) -> None:
+def start_session(user_id, **single_sign_on) -> None:
     """A fresh cookie for a new server-side session: no fixation of a pre-login cookie."""
-    secret = sessions.begin(user_id, address=request.remote_addr)
+    secret = sessions.begin(user_id, address=request.remote_addr, **single_sign_on)
     session.clear()
     session[SESSION_KEY] = secret
     session.permanent = True

@@ -40,8 +40,20 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def begin(user_id, *, address: str | None = None) -> str:
-    """A new session for the user; returns the secret for the cookie (stored only hashed)."""
+def begin(
+    user_id,
+    *,
+    address: str | None = None,
+    provider: str | None = None,
+    provider_sid: str | None = None,
+    provider_subject: str | None = None,
+    id_token: str | None = None,
+) -> str:
+    """A new session for the user; returns the secret for the cookie (stored only hashed).
+
+    A single sign-on session also keeps its provider's session id and subject (so the
+    provider's back-channel logout can end it) and the ID token (the hint for logging out there).
+    """
     secret = secrets.token_urlsafe(32)
     now = clock.now()
     with unit_of_work() as session:
@@ -52,9 +64,34 @@ def begin(user_id, *, address: str | None = None) -> str:
                 created_at=now,
                 last_seen_at=now,
                 address=(address or None) and address[:100],
+                provider=provider,
+                provider_sid=provider_sid and provider_sid[:300],
+                provider_subject=provider_subject and provider_subject[:300],
+                id_token=id_token,
             )
         )
     return secret
+
+
+def provider_of(secret: str | None) -> tuple[str | None, str | None]:
+    """(provider key, ID token) of a live session begun by single sign-on, else (None, None)."""
+    if not secret:
+        return None, None
+    row = db.session.execute(
+        select(WebSession.provider, WebSession.id_token).where(WebSession.token_hash == _hash(secret))
+    ).first()
+    return (row.provider, row.id_token) if row else (None, None)
+
+
+def end_by_provider(provider: str, *, sid: str | None = None, subject: str | None = None) -> int:
+    """The provider's back-channel logout: end its session `sid` (or every session of `subject`)."""
+    if sid:
+        condition = (WebSession.provider == provider) & (WebSession.provider_sid == sid)
+    elif subject:
+        condition = (WebSession.provider == provider) & (WebSession.provider_subject == subject)
+    else:
+        return 0
+    return _end_where(condition, "provider-logout")
 
 
 _SESSION_ACTOR = identity.with_memberships(
