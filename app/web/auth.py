@@ -183,7 +183,11 @@ def routes(bp) -> None:
                 }
                 if id_token:
                     query["id_token_hint"] = id_token
-                return redirect(f"{endpoint}?{urlencode(query)}")
+                # A page that moves on by itself, not a redirect: the policy `form-action 'self'`
+                # would block a form post redirected to another origin.
+                return render_template(
+                    "logged_out.html", provider=provider, url=f"{endpoint}?{urlencode(query)}"
+                )
         flash(gettext("You are logged out."), "info")
         return redirect(url_for("web.login"))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select
@@ -277,70 +276,6 @@ def login(username: str, password: str, **context) -> tuple[uuid.UUID, Actor] | 
         return None
     user = db.session.execute(select(User).where(User.username == username)).scalar_one()
     return user.id, actor
-
-
-# -- OpenID Connect seam -----------------------------------------------------------------------------
-# Token *verification* (signature against the provider's JWKS, issuer, audience, expiry) happens
-# before this function, in whatever small verifier the deployment chooses (see docs/identity.md).
-# This function only maps verified claims onto our users, groups and roles.
-
-
-@dataclass(frozen=True)
-class ClaimMapping:
-    """Where a provider puts things in its tokens (Keycloak defaults)."""
-
-    username_claim: str = "preferred_username"
-    groups_claim: str = "groups"
-    # Keycloak puts realm roles under realm_access.roles; a dotted path walks nested objects.
-    roles_claim: str = "realm_access.roles"
-    organisation_claim: str = "organisation"
-
-
-def _claim(claims: dict, path: str):
-    value = claims
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def actor_from_claims(claims: dict, mapping: ClaimMapping = ClaimMapping(), **context) -> Actor | None:  # noqa: B008
-    """The actor for a verified OIDC token's claims, or None if the subject is unknown here.
-
-    A user is linked by `users.external_subject == sub` (set it with `link_external_subject`);
-    roles and groups come from the token when present (the provider is the source of truth),
-    filtered to the roles and group keys this service knows, so a token cannot invent a group.
-    Without groups/roles claims the user's stored memberships and roles apply.
-    """
-    sub = claims.get("sub")
-    if not sub:
-        return None
-    user = db.session.execute(select(User).where(User.external_subject == str(sub))).scalar_one_or_none()
-    if user is None or not user.active:
-        return None
-    stored = actor_for(user, **context)
-    token_groups = _claim(claims, mapping.groups_claim)
-    token_roles = _claim(claims, mapping.roles_claim)
-    groups, blind = stored.groups, stored.blind_groups
-    if isinstance(token_groups, list):
-        # Keycloak's group mapper may send full paths ("/wijkteam-noord/wijkteam-triage").
-        keys = {str(g).rstrip("/").rsplit("/", 1)[-1] for g in token_groups}
-        rows = db.session.execute(select(Group).where(Group.key.in_(sorted(keys)))).scalars().all()
-        groups = frozenset(g.key for g in rows)
-        blind = frozenset(g.key for g in rows if not g.sees_case_data)
-    roles = stored.roles
-    if isinstance(token_roles, list):
-        roles = actor_roles([r for r in token_roles if r in ROLES])
-    return stored.with_context(groups=groups, blind_groups=blind, roles=roles)
-
-
-def link_external_subject(username: str, subject: str) -> User:
-    """Connect a local user to the provider's `sub` claim (done once, by an admin)."""
-    with unit_of_work() as session:
-        user = find_user(session, username)
-        user.external_subject = subject
-    return user
 
 
 def load_actor(username: str, **context) -> Actor | None:

@@ -207,14 +207,15 @@ def claims_of(token: str) -> dict:
 
 # -- the two claim shapes ----------------------------------------------------------------------------
 
+# acr/amr with the `openid` scope: in every ID token, as Keycloak and Entra ID put them.
 KEYCLOAK_CLAIMS = {
-    "openid": ["sub"],
+    "openid": ["sub", "acr", "amr", "auth_time"],
     "profile": ["preferred_username", "name"],
     "email": ["email"],
     "groups": ["groups", "resource_access", "realm_access"],
 }
 ENTRA_CLAIMS = {
-    "openid": ["sub", "oid", "tid"],
+    "openid": ["sub", "oid", "tid", "acr", "amr", "auth_time"],
     "profile": ["preferred_username", "name"],
     "email": ["email"],
     "groups": ["groups", "roles"],

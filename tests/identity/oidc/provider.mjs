@@ -27,6 +27,7 @@ const provider = new Provider(config.issuer, {
   pkce: { required: () => true },
   scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'],
   claims: config.claims,
+  acrValues: ['1', '2'],
   conformIdTokenClaims: false,
   subjectTypes: ['public', 'pairwise'],
   // Entra ID's `sub` differs per application (pairwise); `oid` stays the same.
@@ -98,6 +99,12 @@ const provider = new Provider(config.issuer, {
     return grant;
   },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  // The back-channel logout goes to Zorgpad on loopback, which the provider's SSRF guard refuses
+  // by default (a real provider calls a real host); the guard is lifted for this test only.
+  fetch: (url, options) => {
+    const { dispatcher, ...rest } = options;
+    return globalThis.fetch(url, rest);
+  },
   renderError: async (ctx, out) => {
     ctx.type = 'html';
     ctx.body = `<!doctype html><html><body><h1 id="provider-error">${out.error}</h1><p>${out.error_description || ''}</p></body></html>`;
@@ -105,6 +112,8 @@ const provider = new Provider(config.issuer, {
 });
 provider.proxy = false;
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
+provider.on('backchannel.error', (ctx, err, client) => console.error('backchannel.error', client.clientId, err));
+provider.on('backchannel.success', (ctx, client) => console.log('backchannel.success', client.clientId));
 
 function readForm(req) {
   return new Promise((resolve, reject) => {
