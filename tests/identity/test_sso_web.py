@@ -223,3 +223,47 @@ def test_local_passwords_can_be_switched_off(tmp_path, page):
 
             assert db.session.query(WebSession).count() == 0  # no session began
         assert "wachtwoord staat uit" in answer.get_data(as_text=True)
+
+
+def test_logging_out_at_the_provider_ends_the_session_on_both_nodes(
+    db, request, database_url, tmp_path, page
+):
+    """Two gunicorn nodes on one PostgreSQL: logged in through node B, the provider's back-channel
+    call reaches node A, and the session is refused on both at once."""
+    from tests.identity.test_two_nodes import nodes
+    from tests.reliability.support import require_postgresql
+    from tests.reliability.test_crash_safety import _free_port
+
+    require_postgresql(db, "two server processes share one PostgreSQL")
+    require_node()
+    request.getfixturevalue("people")
+    db.session.remove()
+    ports = [_free_port(), _free_port()]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    network = build(tmp_path, bases)
+    providers_file = write_federation(network, tmp_path / "providers.yaml")
+    with nodes(database_url, tmp_path, ports=ports, ZORGPAD_OIDC_PROVIDERS=providers_file) as (a, b):
+        network.start()
+        try:
+            sso_log_in(page, b, "ggz-regio", "kc-fatima")
+            assert page.url == f"{b}/inbox"
+            cookies = {c["name"]: c["value"] for c in page.context.cookies(b)}
+            for base in (a, b):
+                assert (
+                    requests.get(
+                        f"{base}/inbox", cookies=cookies, allow_redirects=False, timeout=10
+                    ).status_code
+                    == 200
+                )
+            page.goto(f"{network.ggz.issuer}/session/end")
+            page.click("#provider-logout")
+            page.wait_for_selector("#provider-logged-out")
+            for base in (a, b):
+                assert (
+                    requests.get(
+                        f"{base}/inbox", cookies=cookies, allow_redirects=False, timeout=10
+                    ).status_code
+                    == 302
+                )
+        finally:
+            network.stop()

@@ -23,12 +23,12 @@ def _csrf(html: str) -> str:
 
 
 @contextlib.contextmanager
-def nodes(database_url: str, tmp_path, count: int = 2, **extra_env):
+def nodes(database_url: str, tmp_path, count: int = 2, ports=None, **extra_env):
     """`count` gunicorn servers (2 workers each) with one secret key; yields their base URLs."""
     started = []
+    ports = list(ports or [_free_port() for _ in range(count)])
     try:
-        for n in range(count):
-            port = _free_port()
+        for n, port in enumerate(ports):
             env = env_for(
                 database_url,
                 ZORGPAD_SECRET_KEY="two-nodes-one-secret",

@@ -31,6 +31,9 @@ ROUTES = {
     "web.static": "public",
     "web.bpmn_js": "public",
     "web.login": "public",
+    "web.sso_login": "public",
+    "web.sso_callback": "public",
+    "sso.backchannel_logout": "public",
     "process-instances.ProcessInstances": "api",
     "process-instances.ProcessInstanceItem": "api",
     "process-instances.Cancel": "api",
@@ -127,10 +130,12 @@ class Scene:
             fake = str(uuid.uuid4())
             return {"task_id": fake, "instance_id": fake, "case_id": fake, "case_key": fake,
                     "key": "geraden-proces", "version": "1", "fmt": "geraden", "filename": "x.js",
-                    "name": "x.js", "username": "geraden-gebruiker", "group": "geraden-groep"}
+                    "name": "x.js", "username": "geraden-gebruiker", "group": "geraden-groep",
+                    "provider_key": "geraden-provider"}
         return {"task_id": self.task_id, "instance_id": self.instance_id, "case_id": self.case_id,
                 "case_key": self.case_id, "key": "triage", "version": "1", "fmt": "fhir",
-                "filename": "x.js", "name": "x.js", "username": "ruben", "group": "wijkteam-triage"}
+                "filename": "x.js", "name": "x.js", "username": "ruben", "group": "wijkteam-triage",
+                "provider_key": "geen-provider"}
 
 
 @pytest.fixture
