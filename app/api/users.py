@@ -39,7 +39,7 @@ class RevokedSchema(Schema):
 @blp.route("/<username>/deactivate")
 class Deactivate(MethodView):
     @blp.response(200, UserStateSchema)
-    @problems(blp, 403, 404, 422)
+    @problems(blp, 403, 404, 422, body=True)
     def post(self, username):
         """No more logins: every web session and API token of the user ends at once."""
         return accounts.deactivate(username, actor=current_actor())
@@ -48,7 +48,7 @@ class Deactivate(MethodView):
 @blp.route("/<username>/activate")
 class Activate(MethodView):
     @blp.response(200, UserStateSchema)
-    @problems(blp, 403, 404)
+    @problems(blp, 403, 404, 422, body=True)
     def post(self, username):
         """Allow logins again (revoked tokens stay revoked)."""
         return accounts.activate(username, actor=current_actor())
@@ -66,7 +66,7 @@ class Membership(MethodView):
 @blp.route("/<username>/revoke")
 class Revoke(MethodView):
     @blp.response(200, RevokedSchema)
-    @problems(blp, 403, 404)
+    @problems(blp, 403, 404, 422, body=True)
     def post(self, username):
         """Revoke every API token and end every web session of the user."""
         return accounts.revoke_credentials(username, actor=current_actor())

@@ -146,13 +146,13 @@ def _signed_claims(provider: Provider, token: str) -> dict:
     raise TokenRefused("the signature does not match the provider's keys")  # pragma: no cover
 
 
-def _validate(provider: Provider, claims: dict, audience: str, **extra) -> None:
+def _validate(provider: Provider, claims: dict, audience: str, *, expires: bool = True, **extra) -> None:
     registry = jwt.JWTClaimsRegistry(
         now=int(clock.now().timestamp()),
         leeway=provider.clock_skew,
         iss={"essential": True, "value": provider.issuer},
         aud={"essential": True, "value": audience},
-        exp={"essential": True},
+        exp={"essential": expires},
         **extra,
     )
     try:
@@ -193,7 +193,10 @@ def verify_id_token(provider: Provider, token: str, nonce: str) -> dict:
 def verify_logout_token(provider: Provider, token: str) -> dict:
     """A back-channel logout token (OpenID Connect Back-Channel Logout 1.0, section 2.6)."""
     claims = _signed_claims(provider, token)
-    _validate(provider, claims, provider.client_id, iat={"essential": True})
+    # `exp` is checked when present; not every provider sets it on logout tokens.
+    _validate(
+        provider, claims, provider.client_id, expires=False, iat={"essential": True}, jti={"essential": True}
+    )
     events = claims.get("events")
     if not isinstance(events, dict) or BACKCHANNEL_EVENT not in events:
         raise TokenRefused("not a back-channel logout token (events)")
