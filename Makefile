@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean diagrams translations screenshots
+.PHONY: install run run-postgres test lint bench clean diagrams translations screenshots
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,6 +27,21 @@ run: install
 	$(BIN)/zorgpad seed-demo
 	$(BIN)/zorgpad deploy processes forms
 	$(BIN)/zorgpad serve --embedded-worker
+
+# The same on PostgreSQL, as production runs it: migrations as the tables' owner, the service as
+# the runtime role that migration 0008 creates (it may add and read audit rows, never change them).
+PG_SERVER ?= 127.0.0.1:5432
+PG_DATABASE ?= zorgpad
+PG_OWNER ?= postgres
+PG_RUNTIME_ROLE ?= zorgpad_app
+run-postgres: install
+	psql -h $(firstword $(subst :, ,$(PG_SERVER))) -U $(PG_OWNER) -d postgres -tAc \
+	  "SELECT 1 FROM pg_database WHERE datname = '$(PG_DATABASE)'" | grep -q 1 \
+	  || createdb -h $(firstword $(subst :, ,$(PG_SERVER))) -U $(PG_OWNER) $(PG_DATABASE)
+	ZORGPAD_MIGRATION_DATABASE_URL=postgresql+psycopg://$(PG_OWNER)@$(PG_SERVER)/$(PG_DATABASE) \
+	ZORGPAD_RUNTIME_ROLE=$(PG_RUNTIME_ROLE) \
+	ZORGPAD_DATABASE_URL=postgresql+psycopg://$(PG_RUNTIME_ROLE)@$(PG_SERVER)/$(PG_DATABASE) \
+	  $(MAKE) run
 
 # Pictures of the diagrams for docs/pathways.md: bpmn-js in Debian's headless Chromium
 # (apt-get install chromium); commit the SVGs in docs/img/ after a diagram changes.

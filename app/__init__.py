@@ -34,6 +34,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         install_sqlite_pragmas(extensions.db.engine)
         install_idle_ping(extensions.db.engine, app.config["ZORGPAD_DB_PING_AFTER_IDLE"])
 
+    from app.services.access import providers
+
+    # The OpenID Connect providers, checked at start: a wrong file stops the service, not a login.
+    app.extensions["zorgpad.federation"] = providers.load(app.config["ZORGPAD_OIDC_PROVIDERS"])
+
     # `app.api` is also the name of our REST subpackage, so go through `extensions` explicitly.
     extensions.api.init_app(app)
     from .api import register_api
@@ -42,6 +47,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .web import register_web
 
     register_web(app)
+
+    from .proxies import TrustedProxies
+
+    # The client's address for the audit trail: forwarded headers only from trusted proxies.
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["ZORGPAD_TRUSTED_PROXIES"])
 
     if app.config["ZORGPAD_EMBEDDED_WORKER"]:
         from app.services.instances.worker import start_embedded_worker

@@ -147,12 +147,66 @@ def users_token(username, label, days):
 @users.command("revoke")
 @click.argument("username")
 def users_revoke(username):
-    """Revoke every token of USERNAME."""
-    from app.services.access import identity
+    """Revoke every token of USERNAME and end every web session (a credential leaked)."""
+    from app.services.access import accounts
+    from app.services.access.actors import SYSTEM
 
     with _app().app_context():
-        count = identity.revoke_tokens(username)
-    click.echo(f"revoked {count} token(s)")
+        done = accounts.revoke_credentials(username, actor=SYSTEM)
+    click.echo(f"revoked {done['tokensRevoked']} token(s), ended {done['sessionsEnded']} session(s)")
+
+
+@users.command("deactivate")
+@click.argument("username")
+def users_deactivate(username):
+    """Deactivate USERNAME: no more logins; every session and token ends now (audited)."""
+    from app.services.access import accounts
+    from app.services.access.actors import SYSTEM
+
+    with _app().app_context():
+        done = accounts.deactivate(username, actor=SYSTEM)
+    click.echo(
+        f"user {username} deactivated: ended {done['sessionsEnded']} session(s), "
+        f"revoked {done['tokensRevoked']} token(s)"
+    )
+
+
+@users.command("activate")
+@click.argument("username")
+def users_activate(username):
+    """Let a deactivated USERNAME log in again (revoked tokens stay revoked; audited)."""
+    from app.services.access import accounts
+    from app.services.access.actors import SYSTEM
+
+    with _app().app_context():
+        accounts.activate(username, actor=SYSTEM)
+    click.echo(f"user {username} active")
+
+
+@users.command("revoke-group")
+@click.argument("username")
+@click.option("--group", "group", required=True, help="Group (lane) key to take away")
+def users_revoke_group(username, group):
+    """Take GROUP away from USERNAME (effective at the next request; audited)."""
+    from app.services.access import accounts
+    from app.services.access.actors import SYSTEM
+
+    with _app().app_context():
+        accounts.revoke_group(username, group, actor=SYSTEM)
+    click.echo(f"user {username} is no longer in {group}")
+
+
+@users.command("password")
+@click.argument("username")
+def users_password(username):
+    """Set USERNAME's password (prompted); every session of the user ends (audited)."""
+    from app.services.access import accounts
+    from app.services.access.actors import SYSTEM
+
+    password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
+    with _app().app_context():
+        ended = accounts.set_password(username, password, actor=SYSTEM)
+    click.echo(f"password of {username} set; ended {ended} session(s)")
 
 
 @main.command("seed-demo")

@@ -40,10 +40,24 @@ def load_config(instance_path: Path) -> dict:
         "ZORGPAD_WORKER_INTERVAL": float(env.get("ZORGPAD_WORKER_INTERVAL", "1.0")),
         # Retention of closed cases' personal data (WGBO: medical records 20 years); never < P5Y.
         "ZORGPAD_RETENTION": env.get("ZORGPAD_RETENTION", "P20Y"),
-        # Web login: failed attempts allowed per address and user name (Flask-Limiter syntax),
-        # and where the counters live (memory:// suits one node; a shared store for several).
+        # Web login: failed attempts allowed per user name and per address ("N per [n] unit"),
+        # counted where every node sees them: `database` (default) or a Redis URL.
         "ZORGPAD_LOGIN_RATE_LIMIT": env.get("ZORGPAD_LOGIN_RATE_LIMIT", "5 per minute"),
-        "ZORGPAD_RATELIMIT_STORAGE": env.get("ZORGPAD_RATELIMIT_STORAGE", "memory://"),
+        "ZORGPAD_LOGIN_ADDRESS_RATE_LIMIT": env.get("ZORGPAD_LOGIN_ADDRESS_RATE_LIMIT", "20 per minute"),
+        "ZORGPAD_RATELIMIT_STORAGE": env.get("ZORGPAD_RATELIMIT_STORAGE", "database"),
+        # Web sessions (rows in the database): idle and absolute time-outs, in minutes.
+        "ZORGPAD_SESSION_IDLE_MINUTES": float(env.get("ZORGPAD_SESSION_IDLE_MINUTES", "30")),
+        "ZORGPAD_SESSION_MAX_MINUTES": float(env.get("ZORGPAD_SESSION_MAX_MINUTES", str(9 * 60))),
+        # Reverse proxies in front of the service: a count of hops, or their addresses/networks
+        # (comma-separated). Unset: X-Forwarded-* headers are ignored (app/proxies.py).
+        "ZORGPAD_TRUSTED_PROXIES": env.get("ZORGPAD_TRUSTED_PROXIES", ""),
+        # Single sign-on: the YAML file of OpenID Connect providers (services/access/providers.py),
+        # and whether the local user name + password form stays on beside them.
+        "ZORGPAD_OIDC_PROVIDERS": env.get("ZORGPAD_OIDC_PROVIDERS") or None,
+        "ZORGPAD_LOCAL_LOGIN": _flag(env.get("ZORGPAD_LOCAL_LOGIN")) is not False,
+        # `zorgpad db upgrade` connects with this URL (the tables' owner) when set; the service
+        # itself uses ZORGPAD_DATABASE_URL (on PostgreSQL the runtime role, docs/operations.md).
+        "ZORGPAD_MIGRATION_DATABASE_URL": env.get("ZORGPAD_MIGRATION_DATABASE_URL") or None,
         # Session cookie only over HTTPS; unset means on, except in debug and testing.
         "ZORGPAD_COOKIE_SECURE": _flag(env.get("ZORGPAD_COOKIE_SECURE")),
         # Insight figures for the insurer: counts under this many residents are shown as "< k".

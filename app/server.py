@@ -77,6 +77,10 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict:
         "accesslog": "-",
         "logger_class": JsonGunicornLogger,
         "worker_exit": _worker_exit,
+        # Forwarded headers are the app's to judge (ZORGPAD_TRUSTED_PROXIES, app/proxies.py):
+        # gunicorn must not turn X-Forwarded-Proto into the scheme on its own.
+        "secure_scheme_headers": {},
+        "forwarded_allow_ips": "127.0.0.1",
     }
 
 

@@ -39,10 +39,22 @@ def _drop_pg_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+RUNTIME_ROLE = os.environ.get("ZORGPAD_RUNTIME_ROLE") or "zorgpad_app"
+
+
+def runtime_url(owner_url: str) -> str:
+    """The same PostgreSQL database as the service's runtime role (migration 0009) sees it."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(owner_url).set(username=RUNTIME_ROLE).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory):
+def database_urls(request, tmp_path_factory):
+    """(owner URL for migrations and test set-up, URL the service runs with)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'zorgpad.db'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'zorgpad.db'}"
+        yield url, url
         return
     try:
         name, url = _create_pg_database()
@@ -50,19 +62,34 @@ def database_url(request, tmp_path_factory):
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required in CI and unreachable: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {exc}")
-    yield url
+    # On PostgreSQL the service runs as the runtime role, as in production: every test proves
+    # the role has what the service needs (and the audit tests that it has no more).
+    yield url, runtime_url(url)
     _drop_pg_database(name)
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
+def database_url(database_urls):
+    """The URL the service (and any server or worker process a test starts) connects with."""
+    return database_urls[1]
+
+
+@pytest.fixture(scope="session")
+def owner_database_url(database_urls):
+    return database_urls[0]
+
+
+@pytest.fixture(scope="session")
+def app(database_urls, tmp_path_factory):
     from app import create_app
     from app.extensions import db
     from app.models.schema import upgrade
 
+    owner_url, service_url = database_urls
     flask_app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_DATABASE_URI": service_url,
+            "ZORGPAD_MIGRATION_DATABASE_URL": owner_url,
             "TESTING": True,
             "SECRET_KEY": "test-secret",
         }
@@ -87,8 +114,10 @@ def db(app):
 
 
 def _empty_tables(database) -> None:
+    from tests.support import owner_engine
+
     tables = [t.name for t in reversed(database.metadata.sorted_tables)]
-    with database.engine.begin() as conn:
+    with owner_engine(database).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
         else:

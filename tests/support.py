@@ -59,3 +59,21 @@ def flagged_case_meeting(db, clock, case, flagged: bool, question: str) -> None:
         )
     )
     db.session.commit()
+
+
+_OWNER_ENGINES: dict = {}
+
+
+def owner_engine(database):
+    """An engine on the test database as the tables' owner (set-up, and attacks a superuser
+    could make); the app's own engine runs as the runtime role on PostgreSQL."""
+    from flask import current_app
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    url = current_app.config.get("ZORGPAD_MIGRATION_DATABASE_URL")
+    if not url or url == current_app.config["SQLALCHEMY_DATABASE_URI"]:
+        return database.engine
+    if url not in _OWNER_ENGINES:
+        _OWNER_ENGINES[url] = create_engine(url, poolclass=NullPool)
+    return _OWNER_ENGINES[url]

@@ -3,7 +3,20 @@
 from flask import Flask
 from flask_smorest import Api
 
-from . import audit, auth, deployments, docs, health, incidents, insight, instances, messages, problems, tasks
+from . import (
+    audit,
+    auth,
+    deployments,
+    docs,
+    health,
+    incidents,
+    insight,
+    instances,
+    messages,
+    problems,
+    tasks,
+    users,
+)
 
 
 def register_api(app: Flask, api: Api) -> None:
@@ -18,3 +31,4 @@ def register_api(app: Flask, api: Api) -> None:
     api.register_blueprint(audit.blp)
     api.register_blueprint(incidents.blp)
     api.register_blueprint(insight.blp)
+    api.register_blueprint(users.blp)

@@ -3,7 +3,16 @@
 from app.models.audit import AuditChainHead, AuditEvent
 from app.models.comments import TaskComment
 from app.models.definitions import Deployment, ProcessDefinition, Resource
-from app.models.identity import ROLES, ApiToken, Group, Membership, Organisation, User
+from app.models.identity import (
+    ROLES,
+    ApiToken,
+    Group,
+    LoginAttempt,
+    Membership,
+    Organisation,
+    User,
+    WebSession,
+)
 from app.models.insight import (
     InsightInstance,
     InsightNormCase,
@@ -23,9 +32,11 @@ __all__ = [
     "ROLES",
     "ApiToken",
     "Group",
+    "LoginAttempt",
     "Membership",
     "Organisation",
     "User",
+    "WebSession",
     "Case",
     "Deployment",
     "HistoryEvent",

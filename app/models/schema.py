@@ -14,7 +14,12 @@ from ..extensions import db
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", current_app.config["ZORGPAD_MIGRATIONS_DIR"])
-    config.set_main_option("sqlalchemy.url", current_app.config["SQLALCHEMY_DATABASE_URI"])
+    # Migrations run as the tables' owner; the service may run as a role with fewer rights.
+    url = (
+        current_app.config.get("ZORGPAD_MIGRATION_DATABASE_URL")
+        or current_app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 

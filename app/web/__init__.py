@@ -1,6 +1,6 @@
 """The server-rendered inbox for professionals (Dutch first, English selectable).
 
-`register_web(app)` attaches the blueprints, the locale, CSRF, login rate limiting and the
+`register_web(app)` attaches the blueprints, the locale, CSRF, the login rate limiter and the
 security headers. The pages are thin: they call `app.services` and render templates.
 """
 
@@ -23,6 +23,7 @@ from . import (
     start,
     tasks,
     templating,
+    users,
 )
 from .blueprint import make_blueprint
 
@@ -30,11 +31,12 @@ from .blueprint import make_blueprint
 def register_web(app: Flask) -> None:
     bp = make_blueprint()
     i18n.install(app)
-    limiter = security.install(app)
+    security.install(app)
     errors.install(app, bp)
     templating.install(app)
     bp.add_url_rule("/", "home", lambda: redirect(url_for("web.inbox")))
-    auth.routes(bp, limiter)
-    for module in (assets, audit, cases, inbox, incidents, insight, modeller, start, tasks):
+    auth.routes(bp)
+    for module in (assets, audit, cases, inbox, incidents, insight, modeller, start, tasks, users):
         module.routes(bp)
     app.register_blueprint(bp)
+    app.register_blueprint(auth.backchannel_blueprint())

@@ -1,4 +1,4 @@
-"""Session cookies, CSRF, login rate limiting and security headers for the web pages.
+"""Session cookies, CSRF, the login rate limiter and security headers for the web pages.
 
 The Content-Security-Policy allows no inline script: all JavaScript is in static files.
 `style-src` does allow 'unsafe-inline' because bpmn-js (diagram-js) writes `style` attributes
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
+
+from app.services.access.sessions import Timeouts
+from app.services.access.throttle import throttle_for
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -40,23 +41,46 @@ HEADERS = {
 csrf = CSRFProtect()
 
 
-def install(app: Flask) -> Limiter:
-    """Configure the app; returns its login rate limiter (one per app, so counters never mix)."""
+THROTTLE = "zorgpad.login_throttle"
+TIMEOUTS = "zorgpad.session_timeouts"
+
+
+def login_throttle():
+    """The app's login rate limiter (services/access/throttle.py): the database or Redis."""
+    return current_app.extensions[THROTTLE]
+
+
+def session_timeouts() -> Timeouts:
+    return current_app.extensions[TIMEOUTS]
+
+
+def install(app: Flask) -> None:
+    """Configure cookies, CSRF, the login rate limiter, the session time-outs and the headers."""
     secure = app.config.get("ZORGPAD_COOKIE_SECURE")
     if secure is None:
         secure = not (app.debug or app.testing)
+    timeouts = Timeouts(
+        idle=timedelta(minutes=app.config["ZORGPAD_SESSION_IDLE_MINUTES"]),
+        absolute=timedelta(minutes=app.config["ZORGPAD_SESSION_MAX_MINUTES"]),
+    )
+    app.extensions[TIMEOUTS] = timeouts
+    app.extensions[THROTTLE] = throttle_for(
+        app.config["ZORGPAD_RATELIMIT_STORAGE"],
+        app.config["ZORGPAD_LOGIN_RATE_LIMIT"],
+        app.config["ZORGPAD_LOGIN_ADDRESS_RATE_LIMIT"],
+        redis_prefix=app.config.get("ZORGPAD_RATELIMIT_PREFIX", "zorgpad:login:"),
+    )
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure,
         SESSION_COOKIE_NAME="zorgpad_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=9),  # one working day
+        # The cookie lives no longer than the server-side session may (services/access/sessions.py).
+        PERMANENT_SESSION_LIFETIME=timeouts.absolute,
         # The API uses bearer tokens, not cookies: only the web blueprint checks CSRF tokens.
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("ZORGPAD_RATELIMIT_STORAGE", "memory://"))
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
     @app.before_request
     def _limit_form_posts():
@@ -67,9 +91,6 @@ def install(app: Flask) -> Limiter:
             )
 
     csrf.init_app(app)
-    # In-memory counters: right for one node. Behind several gunicorn nodes set
-    # ZORGPAD_RATELIMIT_STORAGE to a shared store (e.g. redis://…) so the limit holds across them.
-    limiter = Limiter(key_func=get_remote_address, default_limits=[], app=app)
 
     @app.after_request
     def _security_headers(response):
@@ -82,5 +103,3 @@ def install(app: Flask) -> Limiter:
             # Pages show care data: never keep them in a shared or back/forward cache.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-    return limiter

@@ -1,4 +1,8 @@
-"""Who is logged in: the user id in the signed session cookie, re-read as an `Actor` each request."""
+"""Who is logged in: the session secret in the signed cookie, resumed as an `Actor` each request.
+
+The cookie carries only a random secret; the session itself is a database row
+(services/access/sessions.py), so logout or deactivation on one node ends it on all of them.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,12 @@ import functools
 
 from flask import current_app, g, redirect, request, session, url_for
 
+from app.services.access import sessions
 from app.services.access.actors import Actor
-from app.services.access.identity import actor_for_session
+
+from .security import session_timeouts
+
+SESSION_KEY = "sid"
 
 
 def load_session_actor() -> None:
@@ -15,13 +23,26 @@ def load_session_actor() -> None:
     outlives several requests (the test client inside a test's app context), Flask-WTF's cached
     CSRF token and the previous actor in `g` would otherwise leak into the next request."""
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-    user_id = session.get("user_id")
+    secret = session.get(SESSION_KEY)
     actor = None
-    if user_id:
-        actor = actor_for_session(user_id, address=request.remote_addr, purpose="care")
+    if secret:
+        actor = sessions.resume(secret, session_timeouts(), address=request.remote_addr, purpose="care")
         if actor is None:
-            session.clear()  # the account was removed or deactivated
+            session.clear()  # ended, timed out, or the account was deactivated
     g.actor = actor
+
+
+def start_session(user_id, **single_sign_on) -> None:
+    """A fresh cookie for a new server-side session: no fixation of a pre-login cookie."""
+    secret = sessions.begin(user_id, address=request.remote_addr, **single_sign_on)
+    session.clear()
+    session[SESSION_KEY] = secret
+    session.permanent = True
+
+
+def end_session(reason: str = "logout") -> None:
+    sessions.end(session.get(SESSION_KEY), reason)
+    session.clear()
 
 
 def current_actor() -> Actor | None:

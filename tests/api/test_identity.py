@@ -1,4 +1,4 @@
-"""Identities: the `zorgpad users` commands, the web login seam and the OpenID Connect seam."""
+"""Identities: the `zorgpad users` commands and the web login seam (single sign-on: tests/identity)."""
 
 import pytest
 from click.testing import CliRunner
@@ -53,19 +53,23 @@ def test_unknown_role_is_refused(app, db):
 
 
 def test_web_login_seam(app, db):
+    from app.services.access import sessions
+
     identity.add_user("sanne", password="geheim-wachtwoord", roles=["professional"])
     identity.grant("sanne", groups=["wijkteam-triage"])
     assert identity.login("sanne", "fout") is None
     assert identity.login("niemand", "geheim-wachtwoord") is None
     user_id, actor = identity.login("sanne", "geheim-wachtwoord", address="10.0.0.1")
     assert actor.username == "sanne" and actor.address == "10.0.0.1"
-    again = identity.actor_for_session(user_id, purpose="care")
+    secret = sessions.begin(user_id, address="10.0.0.1")
+    again = sessions.resume(secret, purpose="care")
     assert again.groups == {"wijkteam-triage"} and again.purpose == "care"
-    assert identity.actor_for_session("geen-id") is None and identity.actor_for_session(None) is None
+    assert sessions.resume("geen-sessie") is None and sessions.resume(None) is None
+    assert sessions.resume(str(user_id)) is None  # a user id is no session
     user = identity.find_user(db.session, "sanne")
     user.active = False
     db.session.commit()
-    assert identity.actor_for_session(user_id) is None
+    assert sessions.resume(secret) is None
 
 
 def test_blind_groups_come_from_the_group_rows(world):
@@ -79,27 +83,3 @@ def test_stored_system_role_is_an_external_system_actor(app, db):
     identity.add_user("ggz-systeem", roles=["system"])
     actor = identity.authenticate_token(identity.issue_token("ggz-systeem"))
     assert actor.roles == {EXTERNAL_SYSTEM} and not actor.has_role("system")
-
-
-def test_oidc_claims_map_onto_known_users_groups_and_roles(world):
-    identity.link_external_subject("anna", "kc-123")
-    claims = {
-        "sub": "kc-123",
-        "preferred_username": "anna",
-        "groups": ["/wijkteam-noord/wijkteam-regie", "verzekeraar", "bestaat-niet"],
-        "realm_access": {"roles": ["professional", "god-mode"]},
-    }
-    actor = identity.actor_from_claims(claims, address="10.1.1.1")
-    assert actor.username == "anna" and actor.address == "10.1.1.1"
-    assert actor.groups == {"wijkteam-regie", "verzekeraar"} and actor.blind_groups == {"verzekeraar"}
-    assert actor.roles == {"professional"}
-    # Without group/role claims the stored memberships apply.
-    stored = identity.actor_from_claims({"sub": "kc-123"})
-    assert stored.groups == {"wijkteam-triage", "reporter"}
-    assert identity.actor_from_claims({"sub": "onbekend"}) is None
-    assert identity.actor_from_claims({}) is None
-    custom = identity.ClaimMapping(groups_claim="zorgpad.teams", roles_claim="zorgpad.rollen")
-    mapped = identity.actor_from_claims(
-        {"sub": "kc-123", "zorgpad": {"teams": ["ggz-fact"], "rollen": ["auditor"]}}, custom
-    )
-    assert mapped.groups == {"ggz-fact"} and mapped.roles == {"auditor"}

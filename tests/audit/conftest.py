@@ -54,7 +54,9 @@ def audit_rows(db, **where) -> list[AuditEvent]:
 def attacker(db):
     """A connection with direct database access; on PostgreSQL it bypasses the trigger as a
     superuser would (session_replication_role = replica disables ordinary triggers)."""
-    with db.engine.begin() as conn:
+    from tests.support import owner_engine
+
+    with owner_engine(db).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         yield conn

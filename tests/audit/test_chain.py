@@ -12,6 +12,7 @@ from app.services import audit
 from app.services.audit.record import record_access
 from app.services.instances import creation
 from tests.audit.conftest import ANNA, attacker, audit_rows
+from tests.conftest import RUNTIME_ROLE
 
 
 def _verify(db):
@@ -114,17 +115,67 @@ def test_a_rewritten_chain_is_caught_by_an_external_anchor(db, pathway):
     assert any("anchor" in f.problem for f in result.findings)
 
 
-def test_postgresql_refuses_application_updates_and_deletes(db, pathway):
+def test_the_runtime_role_cannot_update_delete_or_truncate_audit_rows(db, pathway):
+    """The service's own connection (the runtime role, migration 0009) may only add and read."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("roles are PostgreSQL's; SQLite has none")
+    pathway()
+    assert db.engine.url.username == RUNTIME_ROLE  # the app under test runs as the runtime role
+    for statement in (
+        'UPDATE audit_events SET "user" = \'mallory\' WHERE seq = 2',
+        "UPDATE audit_events SET details = NULL, details_salt = NULL WHERE seq = 2",
+        "DELETE FROM audit_events WHERE seq = 2",
+        "TRUNCATE audit_events",
+        "TRUNCATE audit_events CASCADE",
+        "DELETE FROM audit_chain_head",
+        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
+        "DROP TABLE audit_events",
+    ):
+        with pytest.raises(Exception, match="permission denied|must be owner"), db.engine.begin() as conn:
+            conn.execute(text(statement))
+    # Nor may it erase details through the retention function for a case still running.
+    [row] = audit_rows(db, seq=2)
+    with pytest.raises(Exception, match="not closed before|five years"), db.engine.begin() as conn:
+        conn.execute(
+            text("SELECT zorgpad_erase_audit_details(:case, :event, now() - interval '6 years')"),
+            {"case": row.case_id, "event": row.event_id},
+        )
+    with pytest.raises(Exception, match="five years"), db.engine.begin() as conn:
+        conn.execute(
+            text("SELECT zorgpad_erase_audit_details(:case, :event, now() - interval '4 years')"),
+            {"case": row.case_id, "event": row.event_id},
+        )
+    db.session.rollback()
+    assert _verify(db).ok
+
+
+def test_even_the_owner_cannot_edit_or_erase_outside_retention(db, pathway):
+    """The trigger holds for any role with UPDATE rights: no edits, no deletes, and no erasure of
+    details unless the retention function asks for it for a case closed five years ago."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the append-only trigger is PostgreSQL's")
+    from tests.support import owner_engine
+
     pathway()
     for statement in (
         'UPDATE audit_events SET "user" = \'mallory\' WHERE seq = 2',
         "DELETE FROM audit_events WHERE seq = 2",
-        "UPDATE audit_events SET details = NULL, details_salt = NULL WHERE seq = 2",  # no retention event
+        "UPDATE audit_events SET details = NULL, details_salt = NULL WHERE seq = 2",
+        # The old retention exception: erase details and name any event. Refused now.
+        "UPDATE audit_events SET details = NULL, details_salt = NULL, redacted_by = event_id WHERE seq = 2",
     ):
-        with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+        with pytest.raises(Exception, match="append-only"), owner_engine(db).begin() as conn:
             conn.execute(text(statement))
+    # Pretending to be the function does not help for a case that is not long closed.
+    with pytest.raises(Exception, match="append-only"), owner_engine(db).begin() as conn:
+        conn.execute(text("SELECT set_config('zorgpad.audit_redaction', 'retention', true)"))
+        conn.execute(
+            text(
+                "UPDATE audit_events SET details = NULL, details_salt = NULL, redacted_by = event_id "
+                "WHERE seq = 2"
+            )
+        )
+    db.session.rollback()
     assert _verify(db).ok
 
 

@@ -1,5 +1,7 @@
 """Retention pseudonymises long-closed cases; the audit rows stay and the chain still verifies."""
 
+from datetime import UTC, datetime
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
@@ -15,7 +17,11 @@ from tests.audit.conftest import ANNA, attacker, audit_rows
 
 @pytest.fixture
 def old_and_new(db, pathway, clock):
-    """One case ended 21 years ago, one still running now."""
+    """One case ended 21 years ago, one still running now.
+
+    Dated in the past: on PostgreSQL the erasure function checks the five-year floor against
+    the database's own clock, which the test clock cannot move."""
+    clock.now = datetime(2001, 3, 5, 9, 0, tzinfo=UTC)
     old = pathway(name="Mw. Oud")
     instances.cancel_instance(old.id, actor=ANNA, reason="verhuisd")
     clock.advance(days=21 * 366)

@@ -124,7 +124,11 @@ def test_every_view_is_one_aggregate_read_without_residents(insight, region, db)
     for view in VIEWS:
         insight.get("vera", f"/api/v1/insight/{view}", **region)
     db.session.expire_all()
-    rows = db.session.execute(select(AuditEvent).where(AuditEvent.seq.not_in(before))).scalars().all()
+    rows = (
+        db.session.execute(select(AuditEvent).where(AuditEvent.seq.not_in(before)).order_by(AuditEvent.seq))
+        .scalars()
+        .all()
+    )
     assert [(r.action, r.event_type, r.object_type, r.object_id) for r in rows] == [
         ("R", "insight.read", "Insight", view) for view in VIEWS
     ]

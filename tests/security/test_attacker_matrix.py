@@ -32,6 +32,9 @@ ROUTES = {
     "web.bpmn_js": "public",
     "web.chart_js": "public",
     "web.login": "public",
+    "web.sso_login": "public",
+    "web.sso_callback": "public",
+    "sso.backchannel_logout": "public",
     "process-instances.ProcessInstances": "api",
     "process-instances.ProcessInstanceItem": "api",
     "process-instances.Cancel": "api",
@@ -60,6 +63,10 @@ ROUTES = {
     "insight.Routes": "api",
     "insight.Learning": "api",
     "insight.DiagramXml": "api",
+    "users.Deactivate": "api",
+    "users.Activate": "api",
+    "users.Membership": "api",
+    "users.Revoke": "api",
     "web.home": "web",
     "web.logout": "web",
     "web.case": "web",
@@ -94,6 +101,11 @@ ROUTES = {
     "web.insight_routes": "web",
     "web.insight_learning": "web",
     "web.insight_csv": "web",
+    "web.password": "web",
+    "web.users": "web",
+    "web.deactivate_user": "web",
+    "web.activate_user": "web",
+    "web.revoke_group": "web",
 }
 
 
@@ -132,10 +144,13 @@ class Scene:
             fake = str(uuid.uuid4())
             return {"task_id": fake, "instance_id": fake, "case_id": fake, "case_key": fake,
                     "key": "geraden-proces", "version": "1", "fmt": "geraden", "filename": "x.js",
-                    "name": "x.js", "page": "geraden", "table": "geraden"}
+                    "name": "x.js", "page": "geraden", "table": "geraden",
+                    "username": "geraden-gebruiker", "group": "geraden-groep",
+                    "provider_key": "geraden-provider"}
         return {"task_id": self.task_id, "instance_id": self.instance_id, "case_id": self.case_id,
                 "case_key": self.case_id, "key": "triage", "version": "1", "fmt": "fhir",
-                "filename": "x.js", "name": "x.js", "page": "overview", "table": "compliance"}
+                "filename": "x.js", "name": "x.js", "page": "overview", "table": "compliance",
+                "username": "ruben", "group": "wijkteam-triage", "provider_key": "geen-provider"}
 
 
 @pytest.fixture
@@ -297,6 +312,12 @@ REFUSALS = [
     ("vera", "GET", "/api/v1/insight/compliance?by=team", 403),
     ("vera", "GET", "/api/v1/insight/learning", 403),
     ("olaf", "GET", "/api/v1/insight/learning", 403),
+    # only administrators manage users
+    ("anna", "POST", "/api/v1/users/{username}/deactivate", 403),
+    ("audrey", "POST", "/api/v1/users/{username}/deactivate", 403),
+    ("olaf", "POST", "/api/v1/users/{username}/revoke", 403),
+    ("ruben", "DELETE", "/api/v1/users/{username}/groups/{group}", 403),
+    ("huisartsensysteem", "POST", "/api/v1/users/{username}/activate", 403),
 ]
 
 

@@ -57,6 +57,7 @@ def test_inbox_filters_by_name_and_overdue(care, login):
     assert "Melding vastleggen" in client.get("/inbox?list=all&q=MELDING").text
     assert "Melding vastleggen" not in client.get("/inbox?list=all&overdue=1").text
     care.advance(hours=5)
+    client = login("anna")  # five idle hours ended the session (ZORGPAD_SESSION_IDLE_MINUTES)
     page = client.get("/inbox?list=all&overdue=1")
     assert "Melding vastleggen" in page.text
     assert "1 uur te laat" in page.text

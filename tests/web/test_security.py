@@ -66,21 +66,27 @@ def test_session_cookie_is_httponly_and_samesite(care, login, app):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_a_session_holds_the_user_id_and_ends_when_the_account_is_deactivated(care, login):
+def test_the_cookie_holds_only_a_session_secret_and_ends_when_the_account_is_deactivated(care, login):
     from app.extensions import db
+    from app.models import WebSession
     from app.services.access import identity
 
     client = login("anna")
+    anna = identity.find_user(db.session, "anna")
     with client.session_transaction() as cookie:
-        assert cookie["user_id"] == str(identity.find_user(db.session, "anna").id)
-        assert "user" not in cookie  # no user name in the cookie
+        assert set(cookie) >= {"sid"} and "user_id" not in cookie and "user" not in cookie
+        assert str(anna.id) not in str(dict(cookie)) and "anna" not in str(dict(cookie))
+    [row] = db.session.query(WebSession).filter_by(user_id=anna.id).all()
+    assert row.ended_at is None and row.token_hash != cookie["sid"]  # only its hash is stored
     assert client.get("/inbox").status_code == 200
-    identity.find_user(db.session, "anna").active = False
+    anna.active = False
     db.session.commit()
     response = client.get("/inbox")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     with client.session_transaction() as cookie:
-        assert "user_id" not in cookie
+        assert "sid" not in cookie
+    db.session.expire_all()
+    assert db.session.get(WebSession, row.id).end_reason == "deactivated"
 
 
 def test_cookies_are_secure_outside_debug_and_testing(tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select
@@ -15,7 +14,8 @@ from app.engine import clock
 from app.extensions import db
 from app.models import ROLES, ApiToken, Group, Membership, Organisation, User
 from app.models.pipeline import opening_read
-from app.services.access.actors import EXTERNAL_SYSTEM, Actor
+from app.services.access.actors import EXTERNAL_SYSTEM, SYSTEM, Actor
+from app.services.audit.record import record
 from app.services.errors import InvalidInput, NotFound
 from app.services.unit_of_work import unit_of_work
 
@@ -58,6 +58,9 @@ def add_user(
     organisation: str | None = None,
     roles: list[str] | None = None,
     email: str | None = None,
+    external_subject: str | None = None,
+    actor: Actor = SYSTEM,
+    details: dict | None = None,
 ) -> User:
     roles = roles or ["professional"]
     unknown = set(roles) - set(ROLES)
@@ -78,10 +81,31 @@ def add_user(
             organisation=org,
             roles=list(roles),
             active=True,
+            external_subject=external_subject,
             created_at=clock.now(),
         )
         session.add(user)
+        audit_user_change(
+            session,
+            actor,
+            "user.created",
+            username,
+            {"organisation": organisation, "roles": sorted(roles), **(details or {})},
+        )
     return user
+
+
+def audit_user_change(session, actor: Actor, event_type: str, username: str, details: dict) -> None:
+    """One audit row for a change of who may do what (NEN 7510: account management is logged)."""
+    record(
+        session,
+        actor,
+        action="C" if event_type.endswith(".created") or event_type.endswith(".granted") else "U",
+        event_type=event_type,
+        object_type="User",
+        object_id=username,
+        details=details,
+    )
 
 
 def find_user(session, username: str) -> User:
@@ -91,18 +115,23 @@ def find_user(session, username: str) -> User:
     return user
 
 
-def grant(username: str, *, groups: list[str] = (), roles: list[str] = ()) -> User:
-    """Add group memberships and/or roles to a user."""
+def grant(username: str, *, groups: list[str] = (), roles: list[str] = (), actor: Actor = SYSTEM) -> User:
+    """Add group memberships and/or roles to a user (each change audited)."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise InvalidInput(f"unknown role(s): {', '.join(sorted(unknown))}")
     with unit_of_work() as session:
         user = find_user(session, username)
+        added = []
         for key in groups:
             group = ensure_group(session, key, organisation=user.organisation)
             if not any(m.group_id == group.id for m in user.memberships):
                 user.memberships.append(Membership(group=group))
+                added.append(key)
+        new_roles = sorted(set(roles) - set(user.roles))
         user.roles = sorted(set(user.roles) | set(roles))
+        if added or new_roles:
+            audit_user_change(session, actor, "user.granted", username, {"groups": added, "roles": new_roles})
     return user
 
 
@@ -166,7 +195,7 @@ def actor_for(user: User, **context) -> Actor:
 
 # Every request turns a credential into an actor: one query, plain rows (one per group), no
 # ORM objects to build.
-_ACTOR_COLUMNS = select(
+ACTOR_COLUMNS = select(
     User.username,
     User.display_name,
     User.roles,
@@ -177,7 +206,8 @@ _ACTOR_COLUMNS = select(
 )
 
 
-def _actor_query(query):
+def with_memberships(query):
+    """Join a query on `users` with its organisation and groups (one row per group)."""
     return (
         query.outerjoin(Organisation, Organisation.id == User.organisation_id)
         .outerjoin(Membership, Membership.user_id == User.id)
@@ -185,7 +215,7 @@ def _actor_query(query):
     )
 
 
-def _actor_from_rows(rows, **context) -> Actor | None:
+def actor_from_rows(rows, **context) -> Actor | None:
     if not rows or not rows[0].active:
         return None
     first = rows[0]
@@ -201,12 +231,12 @@ def _actor_from_rows(rows, **context) -> Actor | None:
 
 
 def _actor_where(condition, **context) -> Actor | None:
-    rows = db.session.execute(_actor_query(_ACTOR_COLUMNS.select_from(User)).where(condition)).all()
-    return _actor_from_rows(rows, **context)
+    rows = db.session.execute(with_memberships(ACTOR_COLUMNS.select_from(User)).where(condition)).all()
+    return actor_from_rows(rows, **context)
 
 
-_TOKEN_ACTOR = _actor_query(
-    _ACTOR_COLUMNS.add_columns(ApiToken.expires_at, ApiToken.revoked_at)
+_TOKEN_ACTOR = with_memberships(
+    ACTOR_COLUMNS.add_columns(ApiToken.expires_at, ApiToken.revoked_at)
     .select_from(ApiToken)
     .join(User, User.id == ApiToken.user_id)
 ).where(ApiToken.token_hash == bindparam("token_hash"))
@@ -220,7 +250,7 @@ def authenticate_token(token: str, **context) -> Actor | None:
     rows = opening_read(db.session, _TOKEN_ACTOR, {"token_hash": _hash_token(token)})
     if not rows or rows[0].revoked_at is not None or rows[0].expires_at <= clock.now():
         return None
-    return _actor_from_rows(rows, **context)
+    return actor_from_rows(rows, **context)
 
 
 def authenticate_password(username: str, password: str, **context) -> Actor | None:
@@ -234,94 +264,18 @@ def authenticate_password(username: str, password: str, **context) -> Actor | No
     return actor_for(user, **context)
 
 
-# -- web sessions ----------------------------------------------------------------------------------
-# The web layer calls `login` with the submitted form, keeps only the returned user id in its
-# signed session cookie, and calls `actor_for_session` on each request: a deactivated user or a
-# changed membership takes effect on the next request, not at the next login.
+# -- web logins ------------------------------------------------------------------------------------
+# The web layer calls `login` with the submitted form and begins a server-side session
+# (services/access/sessions.py) for the returned user id.
 
 
-def login(username: str, password: str, **context) -> tuple[str, Actor] | None:
-    """Check a password; the (user id for the session, actor) or None. Same timing either way."""
+def login(username: str, password: str, **context) -> tuple[uuid.UUID, Actor] | None:
+    """Check a password; the (user id, actor) or None. Same timing either way."""
     actor = authenticate_password(username, password, **context)
     if actor is None:
         return None
     user = db.session.execute(select(User).where(User.username == username)).scalar_one()
-    return str(user.id), actor
-
-
-def actor_for_session(user_id: str | None, **context) -> Actor | None:
-    """The actor behind a session's user id, or None if it is gone or deactivated."""
-    if not user_id:
-        return None
-    try:
-        key = uuid.UUID(str(user_id))
-    except ValueError:
-        return None
-    return _actor_where(User.id == key, **context)
-
-
-# -- OpenID Connect seam -----------------------------------------------------------------------------
-# Token *verification* (signature against the provider's JWKS, issuer, audience, expiry) happens
-# before this function, in whatever small verifier the deployment chooses (see docs/identity.md).
-# This function only maps verified claims onto our users, groups and roles.
-
-
-@dataclass(frozen=True)
-class ClaimMapping:
-    """Where a provider puts things in its tokens (Keycloak defaults)."""
-
-    username_claim: str = "preferred_username"
-    groups_claim: str = "groups"
-    # Keycloak puts realm roles under realm_access.roles; a dotted path walks nested objects.
-    roles_claim: str = "realm_access.roles"
-    organisation_claim: str = "organisation"
-
-
-def _claim(claims: dict, path: str):
-    value = claims
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def actor_from_claims(claims: dict, mapping: ClaimMapping = ClaimMapping(), **context) -> Actor | None:  # noqa: B008
-    """The actor for a verified OIDC token's claims, or None if the subject is unknown here.
-
-    A user is linked by `users.external_subject == sub` (set it with `link_external_subject`);
-    roles and groups come from the token when present (the provider is the source of truth),
-    filtered to the roles and group keys this service knows, so a token cannot invent a group.
-    Without groups/roles claims the user's stored memberships and roles apply.
-    """
-    sub = claims.get("sub")
-    if not sub:
-        return None
-    user = db.session.execute(select(User).where(User.external_subject == str(sub))).scalar_one_or_none()
-    if user is None or not user.active:
-        return None
-    stored = actor_for(user, **context)
-    token_groups = _claim(claims, mapping.groups_claim)
-    token_roles = _claim(claims, mapping.roles_claim)
-    groups, blind = stored.groups, stored.blind_groups
-    if isinstance(token_groups, list):
-        # Keycloak's group mapper may send full paths ("/wijkteam-noord/wijkteam-triage").
-        keys = {str(g).rstrip("/").rsplit("/", 1)[-1] for g in token_groups}
-        rows = db.session.execute(select(Group).where(Group.key.in_(sorted(keys)))).scalars().all()
-        groups = frozenset(g.key for g in rows)
-        blind = frozenset(g.key for g in rows if not g.sees_case_data)
-    roles = stored.roles
-    if isinstance(token_roles, list):
-        roles = actor_roles([r for r in token_roles if r in ROLES])
-    return stored.with_context(groups=groups, blind_groups=blind, roles=roles)
-
-
-def link_external_subject(username: str, subject: str) -> User:
-    """Connect a local user to the provider's `sub` claim (done once, by an admin)."""
-    with unit_of_work() as session:
-        user = find_user(session, username)
-        user.external_subject = subject
-    return user
+    return user.id, actor
 
 
 def load_actor(username: str, **context) -> Actor | None:

@@ -6,7 +6,9 @@ variables and message payloads are replaced by a marker; the structure (field na
 and rule ids) stays, so the pathway timeline still shows the path. Audit rows are never
 deleted: only their `details` (and salt) are erased, which the chain allows because it
 covers a salted digest of the details, not the details themselves; `redacted_by` names this
-job's own audit event, which `verify` checks.
+job's own audit event, which `verify` checks. On PostgreSQL the service's role may not UPDATE
+audit rows at all: the erasure goes through the database function
+`zorgpad_erase_audit_details` (migration 0009), which checks the cut-off and the case itself.
 """
 
 from __future__ import annotations
@@ -104,11 +106,11 @@ def run_retention(older_than: str, *, dry_run: bool = False, actor=SYSTEM) -> Re
     for case_id in case_ids:  # one transaction per case: a failure leaves the others done
         with unit_of_work() as session:
             case = session.get(Case, case_id)
-            report.audit_rows_redacted += _pseudonymise(session, case, older_than, actor)
+            report.audit_rows_redacted += _pseudonymise(session, case, older_than, before, actor)
     return report
 
 
-def _pseudonymise(session, case: Case, older_than: str, actor) -> int:
+def _pseudonymise(session, case: Case, older_than: str, before: datetime, actor) -> int:
     case.display_name = PSEUDONYMISED_NAME
     instances = list(
         session.execute(select(ProcessInstance).where(ProcessInstance.case_id == case.id)).scalars()
@@ -139,11 +141,20 @@ def _pseudonymise(session, case: Case, older_than: str, actor) -> int:
         case_id=case.id,
         details={"olderThan": older_than, "instances": [str(i) for i in instance_ids]},
     )
-    # The only change PostgreSQL's trigger lets through: erase details, name the erasing event.
+    return _erase_audit_details(session, case.id, retention_event.event_id, before)
+
+
+def _erase_audit_details(session, case_id, redacted_by, before: datetime) -> int:
+    """Erase the details of the case's audit rows and name the erasing event."""
+    if session.get_bind().dialect.name == "postgresql":
+        # The only way the runtime role can change an audit row (migration 0009): the function
+        # checks the cut-off (five years at least) and that the case closed before it.
+        erase = func.zorgpad_erase_audit_details(case_id, redacted_by, before)
+        return int(session.execute(select(erase)).scalar_one())
     erased = session.execute(
         update(AuditEvent)
-        .where(AuditEvent.case_id == case.id, AuditEvent.redacted_by.is_(None))
-        .values(details=null(), details_salt=None, redacted_by=retention_event.event_id)
+        .where(AuditEvent.case_id == case_id, AuditEvent.redacted_by.is_(None))
+        .values(details=null(), details_salt=None, redacted_by=redacted_by)
         .execution_options(synchronize_session=False)
     )
     return erased.rowcount
